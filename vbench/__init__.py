@@ -1,0 +1,2 @@
+"""vbench: benchmark and profile video diffusion models."""
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+import sys
+
+from vbench.cli.main import main
+
+sys.exit(main())
