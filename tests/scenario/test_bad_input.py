@@ -1,0 +1,121 @@
+"""Every kind of bad scenario input gives one readable message naming file, field and what is allowed.
+
+Each case runs the real command (``vbench validate``) in-process and checks its exit code (2), that
+there is no traceback, and that the message names the file, the field and the allowed values.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from vbench.cli.main import main
+
+GOOD = """
+model: {family: wan, source: tiny}
+workload: {num_frames: 17, height: 64, width: 64, num_inference_steps: 2}
+"""
+
+# (name, file text or None for a missing file, substrings the message must contain)
+CASES = [
+    ("missing file", None, ["file not found"]),
+    ("not yaml", "model: {family: wan\n", ["not valid YAML", "line 2"]),
+    ("empty file", "", ["empty", "'model'"]),
+    ("only a comment", "# nothing here\n", ["empty"]),
+    ("top level is a list", "- model\n- wan\n", ["top level must be a mapping", "list"]),
+    ("deep nesting", "a: " + "[" * 2000 + "]" * 2000 + "\n", ["nested too deeply"]),
+    ("moderate nesting over the limit", "a: " + "[" * 40 + "]" * 40 + "\n", ["nested too deeply", "32"]),
+    ("alias bomb", "".join(
+        f"{c}: &{c} [{', '.join(['*' + p] * 9) if p else ', '.join(['1'] * 9)}]\n"
+        for p, c in zip(["", "a", "b", "c", "d", "e"], "abcdef")), ["alias bomb"]),
+    ("duplicate key", "model: {family: wan}\nmodel: {family: ltx}\n", ["'model' appears twice", "lines 1 and 2"]),
+    ("misspelt key", "model: {family: wan, sorce: tiny}\n", ["model.sorce", "did you mean 'source'",
+                                                                  "Allowed here"]),
+    ("misspelt section", GOOD + "optimisations: {precision: bf16}\n", ["optimisations", "optimizations"]),
+    ("missing model", "workload: {num_frames: 17}\n", ["model", "required"]),
+    ("unknown family", "model: {family: sora}\n", ["model.family", "'sora'", "wan", "mochi"]),
+    ("wrong type", GOOD + "measure: {repeats: three}\n", ["measure.repeats", "valid integer", "'three'"]),
+    ("string for an int", "model: {family: wan}\nworkload: {num_frames: '17'}\n", ["workload.num_frames",
+                                                                                  "'17'"]),
+    ("bool for an int", "model: {family: wan}\nworkload: {height: true}\n", ["workload.height"]),
+    ("out of range", GOOD + "measure: {warmup: -1}\n", ["measure.warmup", "greater than or equal to 0", "-1"]),
+    ("bad precision", GOOD + "optimizations: {precision: int4}\n", ["optimizations.precision", "'int4'", "bf16"]),
+    ("frames not 4k+1 for wan", "model: {family: wan}\nworkload: {num_frames: 16}\n",
+     ["workload.num_frames", "16 frames", "'wan'", "4k+1"]),
+    ("frames not 6k+1 for mochi", "model: {family: mochi}\nworkload: {num_frames: 17}\n",
+     ["workload.num_frames", "'mochi'", "6k+1"]),
+    ("swept frames incompatible", GOOD + "sweep: {product: {num_frames: [17, 20]}}\n",
+     ["sweep axis workload.num_frames", "20 frames", "4k+1"]),
+    ("height not a multiple", "model: {family: ltx}\nworkload: {height: 48}\n", ["workload.height",
+                                                                                "multiples of 32"]),
+    ("zip groups of unequal length", GOOD + "sweep:\n  zip:\n    - {height: [64, 128], width: [64]}\n",
+     ["sweep.zip[0]", "equal lengths", "height: 2", "width: 1"]),
+    ("exclude matching nothing", GOOD + "sweep:\n  product: {precision: [fp32, bf16]}\n"
+                                        "  exclude:\n    - {precision: fp16}\n",
+     ["sweep.exclude[0]", "matches no run"]),
+    ("unknown sweep axis", GOOD + "sweep: {product: {precison: [fp32]}}\n", ["sweep.product.precison",
+                                                                           "did you mean 'precision'"]),
+    ("bad value on an axis", GOOD + "sweep: {product: {precision: [fp32, int3]}}\n",
+     ["sweep.product.precision[1]", "'int3'", "allowed"]),
+    ("repeated axis value", GOOD + "sweep: {product: {num_inference_steps: [2, 2]}}\n",
+     ["sweep.product.num_inference_steps[1]", "repeats"]),
+    ("axis swept twice", GOOD + "sweep:\n  product: {height: [64]}\n  zip:\n    - {height: [64], width: [64]}\n",
+     ["already swept"]),
+    ("seeds as an axis", GOOD + "sweep: {product: {seeds: [1, 2]}}\n", ["prompts and seeds are not axes"]),
+    ("arch without a name", "model: {family: wan, source: arch}\n", ["model.name", "Wan2.1-T2V-1.3B"]),
+    ("hub without revision", "model: {family: wan, source: hub, name: x/y}\n", ["model.revision", "pinned"]),
+    ("chunk overlap too large", GOOD + "optimizations: {chunk_frames: 2, chunk_overlap: 2}\n",
+     ["optimizations.chunk_overlap", "smaller than chunk_frames"]),
+    ("unknown attention backend", GOOD + "optimizations: {attention_backend: fast}\n",
+     ["optimizations.attention_backend", "flash", "sage"]),
+    ("bad device", GOOD + "measure: {device: gpu0}\n", ["measure.device", "cuda:N"]),
+    ("missing prompt file", GOOD.replace("workload: {", "workload: {prompt_file: nowhere.txt, "),
+     ["workload.prompt_file", "cannot read"]),
+    ("bad scenario name", GOOD + "name: 'a/b'\n", ["name", "letters, digits"]),
+]
+
+
+@pytest.mark.parametrize("name,text,expected", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_one_clear_message(tmp_path, capsys, name, text, expected):
+    path = tmp_path / "scenario.yaml"
+    if text is not None:
+        path.write_text(text, encoding="utf-8")
+    code = main(["validate", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err
+    assert str(path) in err
+    for piece in expected:
+        assert piece in err, f"{piece!r} not in message:\n{err}"
+
+
+def test_each_problem_is_one_line_naming_the_file(tmp_path, capsys):
+    path = tmp_path / "three.yaml"
+    path.write_text(textwrap.dedent("""
+        model: {family: wan, sorce: tiny}
+        workload: {num_frames: seventeen, height: -5}
+    """))
+    assert main(["validate", str(path)]) == 2
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len(lines) == 3
+    assert all(ln.startswith(str(path) + ": ") for ln in lines)
+    assert {ln.split(": ")[1] for ln in lines} == {"model.sorce", "workload.num_frames", "workload.height"}
+
+
+def test_set_override_is_validated_like_the_file(tmp_path, capsys):
+    path = tmp_path / "ok.yaml"
+    path.write_text(GOOD)
+    assert main(["validate", str(path)]) == 0
+    assert main(["validate", str(path), "--set", "workload.num_frames=18"]) == 2
+    err = capsys.readouterr().err
+    assert "--set workload.num_frames=18" in err and "workload.num_frames" in err and "4k+1" in err
+    assert main(["validate", str(path), "--set", "no-equals-sign"]) == 2
+    assert "KEY.PATH=VALUE" in capsys.readouterr().err
+
+
+def test_valid_file_reports_run_count(tmp_path, capsys):
+    path = tmp_path / "ok.yaml"
+    path.write_text(GOOD + "sweep: {product: {precision: [fp32, bf16], num_inference_steps: [2, 4]}}\n")
+    assert main(["validate", str(path)]) == 0
+    assert "4 runs" in capsys.readouterr().out

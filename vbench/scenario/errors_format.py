@@ -1,0 +1,73 @@
+"""Turning pydantic's validation errors into vbench problems: field path, bad value, what is allowed."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from vbench.errors import Problem
+
+_FIELD_PREFIX = re.compile(r"^([A-Za-z_][A-Za-z0-9_/]*): (.*)$", re.S)
+
+
+def problems_from(exc: ValidationError, model: type[BaseModel], prefix: str = "") -> list[Problem]:
+    """One :class:`Problem` per pydantic error, with paths relative to ``model`` under ``prefix``."""
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = [str(p) for p in err["loc"]]
+        msg = err["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+            m = _FIELD_PREFIX.match(msg)
+            if m:  # a model validator naming its field: "name: ..."
+                loc, msg = [*loc, m.group(1)], m.group(2)
+            has_value = False
+        else:
+            has_value = err["type"] not in ("missing",)
+        if err["type"] == "extra_forbidden":
+            allowed = fields_at(model, loc[:-1])
+            guess = difflib.get_close_matches(loc[-1], allowed, n=1)
+            hint = f"; did you mean {guess[0]!r}?" if guess else ""
+            msg = f"unknown field{hint} Allowed here: {', '.join(allowed)}"
+            has_value = False
+        elif err["type"] == "missing":
+            msg = "required field is missing"
+        elif err["type"] == "literal_error":
+            expected = err.get("ctx", {}).get("expected", "")
+            msg = f"not an allowed value; allowed: {expected.replace(' or ', ', ')}"
+        path = ".".join(p for p in [prefix, *_clean(loc)] if p)
+        out.append(Problem(path, msg, err.get("input"), has_value))
+    return out
+
+
+def _clean(loc: list[str]) -> list[str]:
+    # pydantic adds the union member names ("str", "int", "function-after[...]") to locations
+    return [p for p in loc if not p.startswith(("function-", "literal[")) and p not in ("str", "int", "float",
+                                                                                       "bool", "none")]
+
+
+def fields_at(model: type[BaseModel], loc: list[str]) -> list[str]:
+    """The field names of the model found by following ``loc`` from ``model`` (best effort)."""
+    current: Any = model
+    for part in loc:
+        sub = _submodel(current, part)
+        if sub is None:
+            return []
+        current = sub
+    return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
+
+
+def _submodel(model: Any, name: str) -> type[BaseModel] | None:
+    if not (isinstance(model, type) and issubclass(model, BaseModel)) or name not in model.model_fields:
+        return None
+    annotation = model.model_fields[name].annotation
+    candidates = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else (annotation,)
+    for c in candidates:
+        if isinstance(c, type) and issubclass(c, BaseModel):
+            return c
+    return None

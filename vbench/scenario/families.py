@@ -1,0 +1,67 @@
+"""What each model family accepts, known without importing torch or diffusers.
+
+The rules here are checked when a scenario is validated, so a frame count the pipeline would
+reject (or silently round) is an error naming the field before anything is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FrameRule:
+    """Valid frame counts are ``step * k + 1`` (k >= 0); ``step == 1`` allows any count >= 1."""
+
+    step: int
+
+    def allows(self, frames: int) -> bool:
+        return frames >= 1 and (frames - 1) % self.step == 0
+
+    def describe(self) -> str:
+        if self.step == 1:
+            return "any count >= 1"
+        examples = ", ".join(str(self.step * k + 1) for k in (1, 2, 4, 8))
+        return f"{self.step}k+1 frames (e.g. {examples})"
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    pipeline: str  #: the diffusers pipeline class
+    frames: FrameRule
+    spatial_multiple: int  #: height and width must be multiples of this
+    #: stricter rules of the full-size published models (``arch``/``hub``/``local``), when they differ
+    full_frames: FrameRule | None = None
+    full_spatial_multiple: int | None = None
+
+    def frame_rule(self, source: str) -> FrameRule:
+        return self.full_frames if source != "tiny" and self.full_frames else self.frames
+
+    def spatial(self, source: str) -> int:
+        return self.full_spatial_multiple if source != "tiny" and self.full_spatial_multiple else self.spatial_multiple
+
+
+FAMILIES: dict[str, Family] = {
+    "wan": Family("wan", "WanPipeline", FrameRule(4), 16),
+    "cogvideox": Family("cogvideox", "CogVideoXPipeline", FrameRule(4), 16),
+    # LTX-Video's published VAE compresses time 8x and space 32x; the tiny VAE 4x in time.
+    "ltx": Family("ltx", "LTXPipeline", FrameRule(4), 32, full_frames=FrameRule(8)),
+    "svd": Family("svd", "StableVideoDiffusionPipeline", FrameRule(1), 8),
+    "hunyuan": Family("hunyuan", "HunyuanVideoPipeline", FrameRule(4), 16),
+    "mochi": Family("mochi", "MochiPipeline", FrameRule(6), 16),
+}
+
+#: Published architectures the ``arch`` source can build with random weights, by family.
+ARCH_MODELS: dict[str, str] = {
+    "Wan2.1-T2V-1.3B": "wan",
+    "Wan2.1-T2V-14B": "wan",
+    "CogVideoX-2b": "cogvideox",
+    "CogVideoX-5b": "cogvideox",
+    "LTX-Video": "ltx",
+    "HunyuanVideo": "hunyuan",
+    "Mochi-1": "mochi",
+    "SVD-XT": "svd",
+}
+
+SOURCES = ("tiny", "arch", "hub", "local")

@@ -1,0 +1,90 @@
+"""Loading a scenario file: YAML checks, ``--set`` overrides, strict validation, prompt files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from vbench.errors import Problem, ScenarioError
+from vbench.scenario.errors_format import problems_from
+from vbench.scenario.overrides import apply_overrides
+from vbench.scenario.schema import Scenario
+from vbench.scenario.yamlfile import read_yaml
+
+MAX_PROMPTS = 10_000
+
+
+def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Read, override and validate one scenario file.
+
+    Every problem is collected and raised together as one :class:`ScenarioError` whose message
+    names the file, each field, the bad value and what is allowed. The returned scenario has its
+    ``name`` set (the file's stem unless given) and ``workload.prompts`` read from
+    ``workload.prompt_file`` when that is used.
+
+    Example:
+        >>> load_scenario("scenarios/quickstart.yaml").model.family  # doctest: +SKIP
+        'wan'
+    """
+    path = Path(path)
+    source = source_label(path, overrides)
+    document, problems = read_yaml(path)
+    if problems:
+        raise ScenarioError(str(path), problems)
+    return validate_document(document, source=source, base_dir=path.parent, default_name=path.stem,
+                             overrides=overrides)
+
+
+def plan(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> tuple[Scenario, list]:
+    """Load a scenario file and expand it into its runs; errors name the file."""
+    from vbench.scenario.sweep import expand
+
+    scenario = load_scenario(path, overrides)
+    return scenario, expand(scenario, source=source_label(path, overrides))
+
+
+def source_label(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> str:
+    """How messages name the input: the file, and the overrides applied to it."""
+    return str(path) + (f" (with --set {' '.join(overrides)})" if overrides else "")
+
+
+def validate_document(document: Any, *, source: str, base_dir: Path | None = None,
+                      default_name: str = "scenario", overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Validate an already parsed document (a dict, as from YAML or written inline in Python)."""
+    document = apply_overrides(document, overrides)
+    if not isinstance(document, dict):
+        raise ScenarioError(source, [Problem("", "the top level must be a mapping of sections "
+                                                 "(model, workload, optimizations, sweep, ...)",
+                                             type(document).__name__, True)])
+    document = dict(document)
+    document.setdefault("name", default_name)
+    workload = document.get("workload")
+    if isinstance(workload, dict) and workload.get("prompt_file") is not None:
+        document["workload"] = _with_prompt_file(workload, source, base_dir)
+    try:
+        return Scenario.model_validate(document)
+    except ValidationError as exc:
+        raise ScenarioError(source, problems_from(exc, Scenario)) from None
+
+
+def _with_prompt_file(workload: dict, source: str, base_dir: Path | None) -> dict:
+    field = "workload.prompt_file"
+    ref = workload["prompt_file"]
+    if "prompts" in workload:
+        raise ScenarioError(source, [Problem(field, "give either prompts or prompt_file, not both")])
+    if not isinstance(ref, str):
+        raise ScenarioError(source, [Problem(field, "must be a path (a string)", ref, True)])
+    file = Path(ref) if Path(ref).is_absolute() or base_dir is None else base_dir / ref
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(source, [Problem(field, f"cannot read {file}: {exc}", ref, True)]) from None
+    prompts = [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    if not prompts:
+        raise ScenarioError(source, [Problem(field, f"{file} holds no prompts (one per line)", ref, True)])
+    if len(prompts) > MAX_PROMPTS:
+        raise ScenarioError(source, [Problem(field, f"{file} holds {len(prompts)} prompts; at most "
+                                                    f"{MAX_PROMPTS} are allowed", ref, True)])
+    return {**workload, "prompts": prompts}

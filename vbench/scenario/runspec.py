@@ -1,0 +1,57 @@
+"""RunSpec: the fully resolved settings of one run, as handed to a worker process."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from vbench.scenario.schema import Limits, Measure, MetricName, ModelSpec, Optimizations, RunWorkload
+
+_SHORT = {"precision": "", "num_inference_steps": "steps", "num_frames": "f", "height": "h", "width": "w",
+          "chunk_frames": "chunk", "attention_backend": "attn", "guidance_scale": "cfg"}
+
+
+class RunSpec(BaseModel):
+    """One run: which model, which call, which optimizations, how it is measured, and its ids."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scenario: str
+    run_id: str
+    config_id: str
+    reference_id: str | None  #: run_id of the run it is compared with; None when it is its own reference
+    role: Literal["run", "reference"] = "run"
+    model: ModelSpec
+    workload: RunWorkload
+    optimizations: Optimizations
+    measure: Measure
+    limits: Limits
+    metrics: list[MetricName]
+    axes: dict[str, Any] = Field(default_factory=dict)  #: the swept values of this run, by axis path
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-compatible data (what crosses a process boundary and goes into records)."""
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunSpec:
+        return cls.model_validate(data)
+
+    @property
+    def weights_key(self) -> str:
+        """Runs with the same key load the same weights (``group`` isolation shares a worker)."""
+        return "|".join(str(v) for v in self.model.model_dump().values())
+
+    def label(self) -> str:
+        """A readable id such as ``wan-tiny-bf16-steps4`` (not unique across prompts and seeds)."""
+        parts = [self.model.family, self.model.name or self.model.source]
+        for path, value in self.axes.items():
+            field = path.rsplit(".", 1)[-1]
+            if field in ("family", "source", "name"):
+                continue
+            prefix = _SHORT.get(field, field.replace("_", "-") + "=")
+            text = {True: "on", False: "off", None: "none"}.get(value, value) if not isinstance(value, (int, float)) \
+                or isinstance(value, bool) else value
+            parts.append(f"{prefix}{text}")
+        return "-".join(str(p) for p in parts).replace(" ", "")

@@ -1,0 +1,247 @@
+"""The scenario file's schema: strict pydantic models, unknown keys rejected, values range-checked.
+
+These models are data only: building them does no I/O and touches no environment. Cross-file
+checks (frame counts per family, sweep axes) live in :mod:`vbench.scenario.sweep`.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from vbench.scenario.families import ARCH_MODELS, FAMILIES, SOURCES
+
+FamilyName = Literal["wan", "cogvideox", "ltx", "svd", "hunyuan", "mochi"]
+SourceName = Literal["tiny", "arch", "hub", "local"]
+Precision = Literal["fp32", "fp16", "bf16", "int8-weight-only", "int8-dynamic", "fp8", "nf4", "dynamic"]
+FloatPrecision = Literal["fp32", "fp16", "bf16"]
+Offload = Literal["none", "model", "sequential", "group-leaf", "group-block"]
+QuantBackend = Literal["torchao", "quanto", "bitsandbytes"]
+CompileMode = Literal["default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"]
+Isolation = Literal["process", "group", "inline"]
+MetricName = Literal["psnr", "ssim", "lpips", "fvd", "temporal"]
+METRIC_NAMES = typing.get_args(MetricName)
+
+#: diffusers' attention backend names (``diffusers.models.attention_dispatch.AttentionBackendName``).
+ATTENTION_BACKENDS = (
+    "native", "_native_math", "_native_flash", "_native_efficient", "_native_cudnn", "_native_npu",
+    "_native_xla", "flex", "flash", "flash_varlen", "flash_hub", "flash_varlen_hub", "flash_4_hub",
+    "_flash_3", "_flash_varlen_3", "_flash_3_hub", "_flash_3_varlen_hub", "aiter_fa2_hub",
+    "sage", "sage_varlen", "sage_hub", "sage_blackwell_hub", "_sage_qk_int8_pv_fp8_cuda",
+    "_sage_qk_int8_pv_fp8_cuda_sm90", "_sage_qk_int8_pv_fp16_cuda", "_sage_qk_int8_pv_fp16_triton",
+    "xformers",
+)
+
+_DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class Section(BaseModel):
+    """Base of every section: strict types, unknown keys are errors, immutable once built."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ModelSpec(Section):
+    """Which model is built and from where."""
+
+    family: FamilyName
+    source: SourceName = "tiny"
+    name: str | None = None  #: arch: a published model name; hub: the hub id
+    revision: str | None = None  #: hub: a pinned commit or tag
+    path: str | None = None  #: local: a ``save_pretrained`` directory
+    weights_seed: int = Field(0, ge=0)  #: tiny/arch: seed of the random weights
+    num_layers: int | None = Field(None, ge=1)  #: arch: keep only this many blocks
+
+    @model_validator(mode="after")
+    def _source_fields(self) -> ModelSpec:
+        if self.source == "arch":
+            names = sorted(n for n, fam in ARCH_MODELS.items() if fam == self.family)
+            if self.name not in names:
+                raise ValueError(f"name: source 'arch' of family '{self.family}' needs a published "
+                                 f"architecture name; allowed: {', '.join(names)}")
+        if self.source == "hub":
+            if not self.name:
+                raise ValueError("name: source 'hub' needs the hub id, e.g. Wan-AI/Wan2.1-T2V-1.3B-Diffusers")
+            if not self.revision:
+                raise ValueError("revision: source 'hub' needs a pinned revision (commit hash or tag) "
+                                 "so results are reproducible")
+        if self.source == "local" and not self.path:
+            raise ValueError("path: source 'local' needs the directory written by save_pretrained")
+        if self.source in ("tiny", "local") and self.num_layers is not None:
+            raise ValueError("num_layers: only the 'arch' source can cut the number of blocks")
+        return self
+
+
+class WorkloadSettings(Section):
+    """The arguments of one pipeline call, in diffusers' own names."""
+
+    negative_prompt: str = ""
+    num_frames: int = Field(17, ge=1, le=1025)
+    height: int = Field(64, ge=8, le=4096)
+    width: int = Field(64, ge=8, le=4096)
+    num_inference_steps: int = Field(4, ge=1, le=1000)
+    guidance_scale: float = Field(5.0, ge=0.0, le=100.0)
+    num_videos_per_prompt: int = Field(1, ge=1, le=64)  #: the batch size of one call
+
+
+class Workload(WorkloadSettings):
+    """The scenario's workload: settings plus the prompts and seeds every configuration runs."""
+
+    prompts: list[str] = Field(default_factory=lambda: ["a red fox running through fresh snow"], min_length=1)
+    prompt_file: str | None = None  #: one prompt per line, relative to the scenario file
+    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+
+    @field_validator("prompts")
+    @classmethod
+    def _prompts(cls, v: list[str]) -> list[str]:
+        if any(not p.strip() for p in v):
+            raise ValueError("prompts must not be empty strings")
+        return v
+
+    @field_validator("seeds")
+    @classmethod
+    def _seeds(cls, v: list[int]) -> list[int]:
+        if any(s < 0 or s >= 2**63 for s in v):
+            raise ValueError("seeds must lie in [0, 2**63)")
+        if len(set(v)) != len(v):
+            raise ValueError("seeds must not repeat")
+        return v
+
+    def settings(self) -> dict[str, Any]:
+        """The per-call settings, without prompts and seeds."""
+        return self.model_dump(exclude={"prompts", "prompt_file", "seeds"})
+
+
+class RunWorkload(WorkloadSettings):
+    """The workload of one run: one prompt, one seed."""
+
+    prompt: str
+    seed: int = Field(ge=0)
+
+
+class Optimizations(Section):
+    """Settings that change how the model runs. The defaults are the reference: fp32, nothing on."""
+
+    precision: Precision = "fp32"
+    vae_precision: FloatPrecision | None = None  #: null: the denoiser's compute dtype
+    quant_backend: QuantBackend = "torchao"
+    dynamic_error_budget: float = Field(0.02, gt=0.0, le=1.0)  #: relative output error allowed by `dynamic`
+    dynamic_policy: str | None = None  #: a saved per-module policy file to reuse instead of a new pass
+    offload: Offload = "none"
+    offload_stream: bool = False
+    vae_slicing: bool = False
+    vae_tiling: bool = False
+    vae_tile_size: int | None = Field(None, ge=16, le=4096)  #: pixels
+    vae_tile_overlap: float | None = Field(None, ge=0.0, lt=1.0)  #: fraction of a tile
+    vae_temporal_tiling: bool = False
+    attention_backend: str | None = None
+    compile: bool = False
+    compile_mode: CompileMode = "default"
+    compile_vae: bool = False
+    compile_fullgraph: bool = False
+    chunk_frames: int | None = Field(None, ge=1)  #: latent frames per denoiser chunk
+    chunk_overlap: int = Field(0, ge=0)  #: latent frames shared by neighbouring chunks
+    vae_chunk_frames: int | None = Field(None, ge=1)  #: latent frames per VAE decode chunk
+
+    @field_validator("attention_backend")
+    @classmethod
+    def _backend(cls, v: str | None) -> str | None:
+        if v is not None and v not in ATTENTION_BACKENDS:
+            raise ValueError(f"unknown attention backend; allowed: {', '.join(ATTENTION_BACKENDS)}")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Optimizations:
+        if self.chunk_frames is not None and self.chunk_overlap >= self.chunk_frames:
+            raise ValueError("chunk_overlap: must be smaller than chunk_frames")
+        if self.chunk_frames is None and self.chunk_overlap:
+            raise ValueError("chunk_overlap: needs chunk_frames")
+        if not self.vae_tiling and (self.vae_tile_size is not None or self.vae_tile_overlap is not None):
+            raise ValueError("vae_tile_size/vae_tile_overlap: need vae_tiling: true")
+        if self.quant_backend == "bitsandbytes" and self.precision not in ("int8-weight-only", "nf4"):
+            raise ValueError("quant_backend: bitsandbytes provides int8-weight-only and nf4 only")
+        if self.precision == "nf4" and self.quant_backend != "bitsandbytes":
+            raise ValueError("precision: nf4 needs quant_backend: bitsandbytes")
+        return self
+
+
+class Reference(Section):
+    """What every run is compared with for fidelity: the default optimizations plus these overrides."""
+
+    enabled: bool = True
+    optimizations: dict[str, Any] = Field(default_factory=dict)
+    workload: dict[str, Any] = Field(default_factory=dict)
+
+
+class Measure(Section):
+    warmup: int = Field(1, ge=0, le=100)
+    repeats: int = Field(3, ge=1, le=10000)
+    min_seconds: float = Field(0.0, ge=0.0, le=86400.0)
+    max_repeats: int = Field(100, ge=1, le=100000)
+    isolation: Isolation = "process"
+    device: str = "auto"
+    sample_interval_ms: float = Field(10.0, ge=1.0, le=1000.0)
+    flops: bool = True
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, v: str) -> str:
+        if not _DEVICE.match(v):
+            raise ValueError("allowed: auto, cpu, cuda, cuda:N")
+        return v
+
+    @model_validator(mode="after")
+    def _repeats(self) -> Measure:
+        if self.max_repeats < self.repeats:
+            raise ValueError("max_repeats: must be at least repeats")
+        return self
+
+
+class Limits(Section):
+    timeout_s: float = Field(1800.0, gt=0.0, le=7 * 86400.0)  #: per run, build and warmup included
+    memory_budget_gb: float | None = Field(None, gt=0.0)  #: the card size a run must fit (reports)
+    host_memory_gb: float | None = Field(None, gt=0.0)  #: address-space limit of a worker process
+
+
+class SweepSpec(Section):
+    """Axes are field paths (``precision`` or ``optimizations.precision``) mapped to value lists."""
+
+    product: dict[str, list[Any]] = Field(default_factory=dict)
+    zip: list[dict[str, list[Any]]] = Field(default_factory=list)
+    exclude: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class Scenario(Section):
+    """A whole scenario file, validated."""
+
+    name: str | None = None
+    description: str = ""
+    model: ModelSpec
+    workload: Workload = Field(default_factory=Workload)
+    optimizations: Optimizations = Field(default_factory=Optimizations)
+    sweep: SweepSpec = Field(default_factory=SweepSpec)
+    reference: Reference = Field(default_factory=Reference)
+    measure: Measure = Field(default_factory=Measure)
+    limits: Limits = Field(default_factory=Limits)
+    metrics: list[MetricName] = Field(default_factory=lambda: ["psnr", "ssim", "lpips", "temporal"])
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str | None) -> str | None:
+        if v is not None and not _NAME.match(v):
+            raise ValueError("allowed: letters, digits, '_', '.', '-' (it names the results folder)")
+        return v
+
+    @field_validator("metrics")
+    @classmethod
+    def _unique(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("metrics must not repeat")
+        return v
+
+
+assert set(FAMILIES) == set(FamilyName.__args__) and set(SOURCES) == set(SourceName.__args__)
