@@ -1,0 +1,102 @@
+"""Upgrading stored records to the current ``schema_version``, so stored results outlive the code.
+
+:data:`MIGRATIONS` maps a version ``v`` to the step that turns a version-``v`` record into a
+version ``v + 1`` record. It is empty today: version 1 is the first. When
+:data:`vbench.types.SCHEMA_VERSION` is bumped, add the step here and a golden file of the old
+version under ``tests/store/golden/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from vbench.errors import ResultsError
+from vbench.store.jsondata import to_json_data
+from vbench.store.jsonl import parse_lines
+from vbench.types import SCHEMA_VERSION
+
+Record = dict[str, Any]
+
+#: version -> function taking a record of that version and returning one of the next version
+MIGRATIONS: dict[int, Callable[[Record], Record]] = {}
+
+
+def migrate_record(record: Record, *, target: int | None = None) -> Record:
+    """Return ``record`` upgraded to ``target`` (default: the current version); a new dict.
+
+    Raises:
+        ResultsError: the version is missing or not an integer, is newer than ``target``
+            (written by a newer vbench; upgrade vbench), or no step leads from it to ``target``.
+    """
+    target = SCHEMA_VERSION if target is None else target
+    version = record.get("schema_version")
+    if type(version) is not int or version < 1:
+        raise ResultsError(f"record has schema_version {version!r}, which is not a schema version "
+                           "(a positive integer)")
+    if version > target:
+        raise ResultsError(f"record has schema_version {version}, newer than version {target} that "
+                           "this vbench reads; it was written by a newer vbench; upgrade vbench")
+    out = dict(record)
+    while version < target:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise ResultsError(f"no migration from schema_version {version} to {version + 1}; "
+                               "this vbench cannot upgrade the record")
+        out = step(dict(out))
+        version += 1
+        out["schema_version"] = version
+    return out
+
+
+def migrate_file(path: str | os.PathLike[str], *, target: int | None = None) -> int:
+    """Upgrade every record of a ``.jsonl`` file in place; return how many records changed.
+
+    The new content is written to a temporary file beside it, fsynced and renamed over the
+    original, so a crash leaves either the old file or the new one. Lines that hold no record
+    (e.g. cut short by a killed writer) are kept as they are; a file with nothing to upgrade
+    is not rewritten.
+
+    Raises:
+        ResultsError: a record cannot be upgraded (the message names the file and the line).
+    """
+    path = Path(path)
+    raw_lines = path.read_bytes().split(b"\n")
+    if raw_lines and raw_lines[-1] == b"":
+        raw_lines.pop()
+    changed = 0
+    for number, data, _problem in parse_lines(path):
+        if data is None or "schema_version" not in data:
+            continue
+        try:
+            upgraded = migrate_record(data, target=target)
+        except ResultsError as exc:
+            raise ResultsError(f"{path}:{number}: {exc}") from exc
+        if upgraded != data:
+            raw_lines[number - 1] = _dumps(upgraded)
+            changed += 1
+    if changed:
+        _replace(path, b"".join(line + b"\n" for line in raw_lines))
+    return changed
+
+
+def _dumps(record: Record) -> bytes:
+    return json.dumps(to_json_data(record), allow_nan=False, ensure_ascii=False).encode("utf-8")
+
+
+def _replace(path: Path, content: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(tmp, path.stat().st_mode & 0o7777)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
