@@ -1,0 +1,142 @@
+"""Folding the per-call measurements of a run into the record's timing, memory, energy and FLOPs.
+
+Every raw sample is kept next to its summary. The stage times are measured independently of the
+end-to-end time, so ``timing.unaccounted`` (end-to-end minus text encoding, every denoising step
+and the VAE decode) is a real check of the clock, not a residual forced to fit.
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from vbench.types import summarize
+
+
+def timing(calls: list[dict], *, load_s: float, first_call_s: float, warmup_s: list[float],
+           cold_included: bool, frames: int) -> dict[str, Any]:
+    timings = [c["timing"] for c in calls]
+    e2e = [t.e2e_s for t in timings]
+    names = sorted({n for t in timings for n, s in t.stages.items() if s.depth == 0})
+    stages = {n: summarize([t.stages[n].seconds if n in t.stages else 0.0 for t in timings], "s") for n in names}
+    tracked = all(c["steps_tracked"] for c in calls)
+    unavailable: dict[str, str] = {}
+    steps: dict[str, Any] = {"tracked": tracked}
+    if tracked:
+        per_call = [list(t.steps) for t in timings]
+        stages["denoise"] = summarize([sum(s) for s in per_call], "s")
+        n = min(len(s) for s in per_call)
+        steps.update(per_call=per_call,
+                     median_by_step=[statistics.median(s[i] for s in per_call) for i in range(n)],
+                     all=summarize([x for s in per_call for x in s], "s"))
+        unaccounted = [t.outside_stages_s - sum(t.steps) for t in timings]
+    else:
+        unavailable["steps"] = "the pipeline has no callback_on_step_end, so steps cannot be marked"
+        unaccounted = [t.outside_stages_s for t in timings]
+    return {
+        "clock": timings[0].method,
+        "load_s": load_s,
+        "first_call_s": first_call_s,
+        "cold_included": cold_included,
+        "warmup_s": list(warmup_s),
+        "e2e": summarize(e2e, "s"),
+        "stages": stages,
+        "steps": steps,
+        "unaccounted": summarize(unaccounted, "s"),
+        "fps": {**summarize([frames / x for x in e2e], "frames/s"),
+                "of_median_latency": frames / statistics.median(e2e)},
+        "frames_per_call": frames,
+        "unavailable": unavailable,
+    }
+
+
+def memory(calls: list[dict], weights: dict) -> dict[str, Any]:
+    """The highest reading of each source over the timed calls, and the best available peak."""
+    out: dict[str, Any] = {"weights": weights, "unavailable": {}}
+    alloc = [c["memory"]["allocator"] for c in calls]
+    host = [c["memory"]["host"] for c in calls]
+    gpu = [c["memory"]["nvml"] for c in calls if c["memory"].get("nvml", {}).get("n_samples")]
+    out["allocator"] = _max_reading(alloc, ("peak_allocated_bytes", "peak_reserved_bytes",
+                                            "activation_peak_bytes", "baseline_allocated_bytes",
+                                            "baseline_reserved_bytes", "alloc_retries"))
+    if out["allocator"] is not None:
+        out["allocator"]["stages"] = _stage_max([a.get("stages", {}) for a in alloc])
+    out["host"] = _max_reading(host, ("peak_rss_bytes", "delta_rss_bytes", "baseline_rss_bytes",
+                                      "final_rss_bytes", "ru_maxrss_bytes"))
+    if out["host"] is not None:
+        out["host"]["peak_source"] = host[-1].get("peak_source")
+        out["host"]["note"] = host[-1].get("ru_maxrss_note")
+    out["nvml"] = _max_reading(gpu, ("process_used_peak_bytes", "device_used_peak_bytes",
+                                     "device_used_baseline_bytes")) if gpu else None
+    for reading in (alloc[-1], host[-1], calls[-1]["memory"].get("nvml") or {}):
+        out["unavailable"].update(reading.get("unavailable", {}))
+    out["peak"] = _best_peak(out)
+    return out
+
+
+def _max_reading(readings: list[dict], keys: tuple[str, ...]) -> dict[str, Any] | None:
+    values = {k: [r.get(k) for r in readings if r.get(k) is not None] for k in keys}
+    if not any(values.values()):
+        return None
+    result = {k: (max(v) if v else None) for k, v in values.items()}
+    result["per_call"] = {k: [r.get(k) for r in readings] for k in keys[:1]}
+    return result
+
+
+def _stage_max(stage_dicts: list[dict]) -> dict[str, Any]:
+    merged: dict[str, dict[str, int]] = {}
+    for stages in stage_dicts:
+        for name, entry in stages.items():
+            cur = merged.setdefault(name, {})
+            for k, v in entry.items():
+                if isinstance(v, (int, float)) and k != "count":
+                    cur[k] = max(cur.get(k, v), v)
+    return merged
+
+
+def _best_peak(mem: dict) -> dict[str, Any]:
+    """The peak a user compares with their card: NVML process memory, else the allocator's
+    reserved bytes (what the process holds from the driver), else host RSS on a CPU run."""
+    gpu, alloc, host = mem.get("nvml") or {}, mem.get("allocator") or {}, mem.get("host") or {}
+    for source, value in (("nvml_process_used", gpu.get("process_used_peak_bytes")),
+                          ("allocator_reserved", alloc.get("peak_reserved_bytes")),
+                          ("host_rss", host.get("peak_rss_bytes"))):
+        if value is not None:
+            return {"bytes": value, "source": source}
+    return {"bytes": None, "source": None}
+
+
+def energy(calls: list[dict], videos_per_call: int) -> dict[str, Any]:
+    """Joules per call and per video from NVML; unavailable with the reason otherwise."""
+    readings = [c.get("energy") or {} for c in calls]
+    joules = [r.get("energy_j") for r in readings]
+    if joules and all(j is not None for j in joules):
+        return {"joules_per_call": summarize(joules, "J"),
+                "joules_per_video": summarize([j / videos_per_call for j in joules], "J"),
+                "method": readings[-1].get("method"), "scope": readings[-1].get("scope"), "unavailable": {}}
+    reason = next((r["unavailable"]["energy"] for r in readings if r.get("unavailable", {}).get("energy")),
+                  "energy needs NVML on a CUDA device; this run ran on the CPU")
+    return {"joules_per_call": None, "joules_per_video": None, "method": None, "unavailable": {"energy": reason}}
+
+
+def flops(result: dict, calls: list[dict]) -> dict[str, Any]:
+    out = dict(result)
+    per_forward = result.get("flops")
+    forwards = result.get("forwards_per_call")
+    steps = [sum(c["timing"].steps) for c in calls if c["steps_tracked"]]
+    out.setdefault("unavailable", {})
+    if per_forward and forwards and steps:
+        per_call = per_forward * forwards
+        median = statistics.median(steps)
+        out["flops_per_call"] = per_call
+        out["achieved_tflops"] = per_call / median / 1e12 if median > 0 else None
+        from_peak = result.get("fraction_of_peak_fn")
+        out.pop("fraction_of_peak_fn", None)
+        fraction, reason = from_peak(out["achieved_tflops"]) if from_peak else (None, "device peak unknown")
+        out["fraction_of_peak"] = fraction
+        if fraction is None:
+            out["unavailable"].setdefault("fraction_of_peak", reason)
+    else:
+        out.setdefault("achieved_tflops", None)
+        out["unavailable"].setdefault("achieved_tflops", "needs FLOPs per forward and tracked step times")
+    return out

@@ -1,0 +1,212 @@
+"""One run, in this process: build, optimize, warm up, timed repeats, FLOPs, outputs -> a record.
+
+The protocol is DESIGN.md's: warm up with the exact call of the timed repeats; repeat until both
+``measure.repeats`` and ``measure.min_seconds`` are met (at most ``measure.max_repeats``); keep
+every sample; report the model load, the first (cold) call and the steady state separately. Any
+exception becomes a record with its status and reason (:mod:`vbench.harness.failures`).
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import time
+from typing import Any
+
+from vbench.harness import aggregate
+from vbench.harness.failures import classify, format_traceback
+from vbench.harness.instrument import ForwardProbe, stage_wrappers, supports_step_callback
+from vbench.harness.outputs import to_uint8
+from vbench.harness.records import failure, header, now
+
+
+def execute_run(spec: dict, *, session: str | None = None, outputs_dir: str | None = None,
+                isolation: dict | None = None, hook: str | None = None) -> dict[str, Any]:
+    """Measure one run described by a RunSpec dict; never raises (but for KeyboardInterrupt)."""
+    started = now()
+    partial: dict[str, Any] = {}
+    try:
+        if hook:
+            _call_hook(hook, spec)
+        record = _measure(spec, partial, outputs_dir)
+    except Exception as exc:  # noqa: BLE001 -- every failure becomes a record
+        status, reason = classify(exc)
+        record = failure(spec, status, reason, traceback=format_traceback(exc), **partial)
+    finally:
+        _release()
+    record.update(session=session, started_at=started, finished_at=now(), isolation=isolation or {"mode": "inline"})
+    return record
+
+
+def _call_hook(hook: str, spec: dict) -> None:
+    """``module:function`` called with the spec before anything is built (tests, custom setup)."""
+    module, _, func = hook.partition(":")
+    getattr(importlib.import_module(module), func)(spec)
+
+
+def _measure(spec: dict, partial: dict, outputs_dir: str | None) -> dict[str, Any]:
+    import torch
+
+    from vbench.env import fingerprint
+    from vbench.measure.device import resolve, synchronize
+    from vbench.models import build_pipeline
+    from vbench.optim import apply_optimizations
+    from vbench.optim.precision import build_dtype
+
+    measure, workload = spec["measure"], spec["workload"]
+    device = resolve_device(measure["device"])
+    partial["device"] = str(device)
+    partial["env"] = fingerprint()
+    with torch.inference_mode(False), torch.no_grad():
+        t0 = time.perf_counter()
+        built = build_pipeline(spec["model"], device=str(device), dtype=build_dtype(spec["optimizations"]))
+        synchronize(resolve(device))
+        partial["timing"] = {"load_s": time.perf_counter() - t0}
+        applied = apply_optimizations(built, spec["optimizations"], device)
+        partial["applied"] = applied
+        weights = weight_bytes(built)
+        runner = CallRunner(built, workload, device, measure["sample_interval_ms"])
+        cold = runner.call()
+        warm_s = [cold["timing"].e2e_s]
+        for _ in range(max(measure["warmup"] - 1, 0)):
+            warm_s.append(runner.call()["timing"].e2e_s)
+        calls = [] if measure["warmup"] else [cold]
+        total = sum(c["timing"].e2e_s for c in calls)
+        while len(calls) < measure["max_repeats"] and (len(calls) < measure["repeats"]
+                                                       or total < measure["min_seconds"]):
+            calls.append(runner.call())
+            total += calls[-1]["timing"].e2e_s
+        flops = runner.flops() if measure["flops"] else {"unavailable": {"flops": "measure.flops is off"}}
+    video = to_uint8(calls[-1]["frames"])
+    record = header(spec)
+    record.update(
+        status="ok", reason=None, device=str(device), env=partial["env"], applied=applied,
+        embeddings=built.embeddings, model_info=_jsonable(built.info),
+        timing=aggregate.timing(calls, load_s=partial["timing"]["load_s"], first_call_s=cold["timing"].e2e_s,
+                                warmup_s=warm_s if measure["warmup"] else [], cold_included=not measure["warmup"],
+                                frames=workload["num_frames"] * workload["num_videos_per_prompt"]),
+        memory=aggregate.memory(calls, weights),
+        energy=aggregate.energy(calls, workload["num_videos_per_prompt"]),
+        flops=aggregate.flops(flops, calls),
+        outputs=_outputs(video, [cold, *calls], outputs_dir),
+    )
+    del built, runner
+    return record
+
+
+def resolve_device(name: str):
+    """``auto`` picks the first CUDA device when there is one; asking for CUDA without one is unsupported."""
+    import torch
+
+    from vbench.errors import UnsupportedError
+
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(name)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise UnsupportedError(f"measure.device is {name!r} but no CUDA device is available here")
+    return dev
+
+
+class CallRunner:
+    """Runs the pipeline call of a workload with every tracker around it."""
+
+    def __init__(self, built: Any, workload: dict, device: Any, interval_ms: float):
+        self.built, self.workload, self.device, self.interval_ms = built, workload, device, interval_ms
+        self.step_callback = supports_step_callback(built.pipe)
+        # the family's stages, plus the shared steps around the denoising loop where the pipeline has them
+        self.stage_methods = {"prepare_latents": (built.pipe, "prepare_latents"), **built.stage_methods,
+                              "postprocess": (getattr(built.pipe, "video_processor", None), "postprocess_video")}
+        self.probe_inputs: tuple | None = None
+        self.forwards_per_call: int | None = None
+
+    def call(self) -> dict[str, Any]:
+        from vbench.measure.call import CallTracker
+
+        kwargs = self.built.call_kwargs(self.workload, device=self.device)
+        tracker = CallTracker(self.device, interval_ms=self.interval_ms)
+        if self.step_callback:
+            kwargs["callback_on_step_end"] = tracker.step_callback
+        with stage_wrappers(self.stage_methods, [tracker]), ForwardProbe(self.built.denoiser) as probe:
+            tracker.start()
+            out = self.built.pipe(**kwargs)
+            result = tracker.stop()
+        if self.probe_inputs is None:
+            self.probe_inputs = probe.first
+        self.forwards_per_call = probe.count
+        frames = out.frames if hasattr(out, "frames") else out[0]
+        return {"timing": result.timing, "memory": result.memory, "energy": result.energy, "frames": frames,
+                "steps_tracked": self.step_callback}
+
+    def flops(self) -> dict[str, Any]:
+        """FLOPs of one denoiser forward on the exact inputs of the first call, measured untimed."""
+        from vbench.measure.flops import count_flops, fraction_of_peak
+
+        if self.probe_inputs is None:
+            return {"unavailable": {"flops": "the denoiser was never called"}}
+        args, kwargs = self.probe_inputs
+        denoiser = self.built.denoiser
+        result = count_flops(denoiser, *args, **kwargs).to_dict()
+        result["forwards_per_call"] = self.forwards_per_call
+        dtype = next(denoiser.parameters()).dtype
+        gpu = torch_device_name(self.device)
+        result["fraction_of_peak_fn"] = lambda tflops: (fraction_of_peak(tflops, gpu, dtype) if gpu
+                                                        else (None, "no GPU: peak FLOP/s is not defined for a CPU"))
+        return result
+
+
+def torch_device_name(device) -> str | None:
+    import torch
+
+    return torch.cuda.get_device_name(device) if getattr(device, "type", "") == "cuda" else None
+
+
+def weight_bytes(built: Any) -> dict[str, Any]:
+    """Bytes of parameters and buffers per component, measured on the tensors themselves."""
+    import torch
+
+    out: dict[str, Any] = {}
+    for name, comp in built.pipe.components.items():
+        if isinstance(comp, torch.nn.Module):
+            out[f"{name}_bytes"] = sum(_nbytes(t) for t in [*comp.parameters(), *comp.buffers()])
+    out["total_bytes"] = sum(v for v in out.values())
+    out["denoiser_bytes"] = out.get(f"{built.denoiser_attr}_bytes")
+    return out
+
+
+def _nbytes(t) -> int:
+    # quantized tensor subclasses report their packed storage through their inner tensors
+    inner = getattr(t, "__tensor_flatten__", None)
+    if inner is not None and type(t).__name__ not in ("Parameter", "Tensor"):
+        names, _ = t.__tensor_flatten__()
+        return sum(_nbytes(getattr(t, n)) for n in names)
+    return t.numel() * t.element_size()
+
+
+def _outputs(video, calls: list[dict], outputs_dir: str | None) -> dict[str, Any]:
+    from vbench.store import OutputStore, video_hash
+
+    hashes = [video_hash(to_uint8(c["frames"])) for c in calls]
+    result = {"video": hashes[-1], "shape": list(video.shape), "dtype": "uint8", "hashes": hashes,
+              "nondeterministic": len(set(hashes)) > 1, "stored": False}
+    if outputs_dir:
+        OutputStore(outputs_dir).put(video)
+        result["stored"] = True
+    return result
+
+
+def _jsonable(info: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(info, default=str))
+
+
+def _release() -> None:
+    gc.collect()
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    except ImportError:
+        pass

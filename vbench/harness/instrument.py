@@ -1,0 +1,72 @@
+"""Hooks into one built pipeline: stage wrappers, the step callback, and a denoiser forward probe.
+
+Stages are timed by wrapping the pipeline's own methods (``encode_prompt``, ``vae.decode`` ...)
+on the instance, so the pipeline runs its real code path; every wrapper is removed afterwards.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+@contextmanager
+def stage_wrappers(stage_methods: dict[str, tuple[Any, str]], markers: list[Any]) -> Iterator[None]:
+    """Wrap ``obj.method`` for each stage so that every marker's ``begin/end(name)`` brackets it."""
+    originals = []
+    for name, (obj, method) in stage_methods.items():
+        if obj is None or not hasattr(obj, method):
+            continue
+        original = getattr(obj, method)
+        had_own = method in vars(obj)
+
+        def wrapped(*args, __orig=original, __name=name, **kwargs):
+            for m in markers:
+                m.begin(__name)
+            try:
+                return __orig(*args, **kwargs)
+            finally:
+                for m in reversed(markers):
+                    m.end(__name)
+
+        functools.update_wrapper(wrapped, original)
+        setattr(obj, method, wrapped)
+        originals.append((obj, method, original, had_own))
+    try:
+        yield
+    finally:
+        for obj, method, original, had_own in reversed(originals):
+            if had_own:
+                setattr(obj, method, original)
+            else:
+                delattr(obj, method)
+
+
+def supports_step_callback(pipe: Any) -> bool:
+    return "callback_on_step_end" in inspect.signature(pipe.__call__).parameters
+
+
+class ForwardProbe:
+    """Counts the denoiser's forward calls and keeps the inputs of the first one (for FLOPs)."""
+
+    def __init__(self, module: Any):
+        self.module = module
+        self.count = 0
+        self.first: tuple[tuple, dict] | None = None
+        self._handle = None
+
+    def __enter__(self) -> ForwardProbe:
+        def hook(_module, args, kwargs):
+            self.count += 1
+            if self.first is None:
+                self.first = (args, dict(kwargs))
+
+        self._handle = self.module.register_forward_pre_hook(hook, with_kwargs=True)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._handle is not None:
+            self._handle.remove()

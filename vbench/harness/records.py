@@ -1,0 +1,39 @@
+"""Building record dicts: the common header, and the record of a run that did not finish."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from vbench import __version__
+from vbench.types import SCHEMA_VERSION
+
+
+def now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def header(spec: dict, session: str | None = None) -> dict[str, Any]:
+    """The keys every record starts with, from a RunSpec dict."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "vbench_version": __version__,
+        "run_id": spec["run_id"],
+        "config_id": spec["config_id"],
+        "reference_id": spec["reference_id"],
+        "role": spec["role"],
+        "scenario": spec["scenario"],
+        "session": session,
+        "label": spec.get("label"),
+        "spec": {k: spec[k] for k in ("model", "workload", "optimizations", "measure", "limits", "metrics",
+                                      "axes")},
+    }
+
+
+def failure(spec: dict, status: str, reason: str, *, traceback: str | None = None,
+            session: str | None = None, **extra: Any) -> dict[str, Any]:
+    """The record of a run that ended without measurements: status, reason, and what is known."""
+    record = header(spec, session)
+    record.update(status=status, reason=reason, traceback=traceback, finished_at=now())
+    record.update(extra)
+    return record
