@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import TINY_WAN, runs_of
 
 from vbench.harness import run_sweep
 from vbench.results import load
-
-from conftest import TINY_WAN, runs_of
 
 pytestmark = pytest.mark.slow
 

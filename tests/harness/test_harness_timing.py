@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import TINY_WAN, runs_of
 
 from vbench.harness import run_sweep
 from vbench.harness.execute import _outputs
 from vbench.store import OutputStore
-
-from conftest import TINY_WAN, runs_of
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ CASES = [
     ("moderate nesting over the limit", "a: " + "[" * 40 + "]" * 40 + "\n", ["nested too deeply", "32"]),
     ("alias bomb", "".join(
         f"{c}: &{c} [{', '.join(['*' + p] * 9) if p else ', '.join(['1'] * 9)}]\n"
-        for p, c in zip(["", "a", "b", "c", "d", "e"], "abcdef")), ["alias bomb"]),
+        for p, c in zip(["", "a", "b", "c", "d", "e"], "abcdef", strict=True)), ["alias bomb"]),
     ("duplicate key", "model: {family: wan}\nmodel: {family: ltx}\n", ["'model' appears twice", "lines 1 and 2"]),
     ("misspelt key", "model: {family: wan, sorce: tiny}\n", ["model.sorce", "did you mean 'source'",
                                                                   "Allowed here"]),

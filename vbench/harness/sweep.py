@@ -40,7 +40,7 @@ def run_sweep(runs: list[RunSpec], *, out_dir: str | Path = "results", session: 
     result = SweepResult(path)
     done = completed_run_ids([Path(out_dir) / scenario]) if resume else set()
     todo: list[dict] = []
-    for run, label in zip(runs, iter_labels(runs)):
+    for run, label in zip(runs, iter_labels(runs), strict=True):
         if run.run_id in done:
             result.skipped.append(run.run_id)
             continue

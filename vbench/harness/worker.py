@@ -39,7 +39,6 @@ def _run_limited(spec: dict, options: dict, isolation: dict) -> dict:
     previous = None
     if limit_gb:
         import psutil  # imported first: the limit applies to what the run itself allocates
-
         import torch  # noqa: F401
 
         extra = int(limit_gb * 1024**3)

@@ -88,7 +88,7 @@ def _axes(scenario: Scenario) -> tuple[list[list[Assignment]], list[Problem]]:
         paths = [axis(name, values, f"{where}.{name}") for name, values in group.items()]
         if None not in paths:
             columns = list(group.values())
-            factors.append([dict(zip(paths, row)) for row in zip(*columns)])
+            factors.append([dict(zip(paths, row, strict=True)) for row in zip(*columns, strict=True)])
     return factors, problems
 
 

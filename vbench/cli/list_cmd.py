@@ -1,0 +1,108 @@
+"""``vbench list``: families, sources, published architectures, scenario files, optimization names."""
+
+from __future__ import annotations
+
+import typing
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from vbench.scenario import ARCH_MODELS, FAMILIES, SOURCES, Optimizations
+from vbench.scenario.schema import METRIC_NAMES
+
+_SOURCES = {
+    "tiny": "built-in small config, seeded random weights; seconds on a CPU",
+    "arch": "full-size published architecture, random weights: true speed and memory, no download",
+    "hub": "from_pretrained(name, revision=…) with the real text encoders",
+    "local": "a directory written by save_pretrained",
+}
+
+
+def register(sub) -> None:
+    p = sub.add_parser("list", help="list families, sources, architectures, scenarios and optimizations")
+    p.add_argument("what", nargs="?", default="all",
+                   choices=("all", "families", "sources", "models", "scenarios", "optimizations", "metrics"))
+    p.add_argument("--scenario-dir", default="scenarios", help="where to look for scenario files")
+    p.add_argument("--no-params", action="store_true", help="skip parameter counts (they import torch)")
+    p.set_defaults(handler=handle)
+
+
+def handle(args) -> int:
+    console = Console()
+    def show(name):
+        return (args.what in ("all", name))
+    if show("families"):
+        t = Table(title="families")
+        for col in ("family", "pipeline", "frames (tiny)", "frames (published)", "height/width multiple"):
+            t.add_column(col)
+        for f in FAMILIES.values():
+            t.add_row(f.name, f.pipeline, f.frames.describe(), f.frame_rule("arch").describe(),
+                      f"{f.spatial('tiny')} / {f.spatial('arch')}")
+        console.print(t)
+    if show("sources"):
+        t = Table(title="sources")
+        t.add_column("source")
+        t.add_column("what it builds")
+        for s in SOURCES:
+            t.add_row(s, _SOURCES[s])
+        console.print(t)
+    if show("models"):
+        console.print(_models_table(with_params=not args.no_params))
+    if show("scenarios"):
+        console.print(_scenarios_table(Path(args.scenario_dir)))
+    if show("optimizations"):
+        t = Table(title="optimizations (scenario section and sweep axes)")
+        t.add_column("field")
+        t.add_column("default")
+        t.add_column("allowed")
+        for name, field in Optimizations.model_fields.items():
+            t.add_row(name, repr(field.default), _allowed(field.annotation))
+        console.print(t)
+    if show("metrics"):
+        console.print("metrics: " + ", ".join(METRIC_NAMES))
+    return 0
+
+
+def _models_table(with_params: bool) -> Table:
+    t = Table(title="published architectures (source: arch)")
+    for col in ("name", "family", "denoiser params", "vae params"):
+        t.add_column(col)
+    counts = {}
+    if with_params:
+        from vbench.models import parameter_counts
+
+        for name, family in ARCH_MODELS.items():
+            counts[name] = parameter_counts({"family": family, "source": "arch", "name": name})
+    for name, family in ARCH_MODELS.items():
+        c = counts.get(name, {})
+        t.add_row(name, family, *(f"{c[k] / 1e9:.3f} B" if c.get(k) else "—" for k in ("denoiser", "vae")))
+    return t
+
+
+def _scenarios_table(folder: Path) -> Table:
+    import yaml
+
+    t = Table(title=f"scenario files in {folder}/")
+    t.add_column("file")
+    t.add_column("description")
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            desc = doc.get("description", "") if isinstance(doc, dict) else ""
+        except (OSError, yaml.YAMLError) as exc:
+            desc = f"(unreadable: {exc})"
+        t.add_row(str(path), desc)
+    return t
+
+
+def _allowed(annotation) -> str:
+    args = typing.get_args(annotation)
+    literals = [a for arg in (args or (annotation,)) for a in (typing.get_args(arg) if typing.get_origin(arg)
+                                                                 is typing.Literal else ())]
+    if typing.get_origin(annotation) is typing.Literal:
+        literals = list(args)
+    if literals:
+        return ", ".join(map(str, literals)) + (" or null" if type(None) in args else "")
+    names = [getattr(a, "__name__", str(a)) for a in (args or (annotation,))]
+    return " | ".join("null" if n == "NoneType" else n for n in names)

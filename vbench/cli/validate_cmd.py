@@ -1,0 +1,31 @@
+"""``vbench validate SCENARIO…``: check files and count their runs without running anything."""
+
+from __future__ import annotations
+
+import sys
+
+from vbench.errors import ScenarioError
+from vbench.scenario import plan
+
+
+def register(sub) -> None:
+    p = sub.add_parser("validate", help="check scenario files and show how many runs each expands to")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    p.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a field")
+    p.set_defaults(handler=handle)
+
+
+def handle(args) -> int:
+    failed = 0
+    for path in args.scenarios:
+        try:
+            scenario, runs = plan(path, args.set)
+        except ScenarioError as exc:
+            print(exc, file=sys.stderr)
+            failed += 1
+            continue
+        configs = len({r.config_id for r in runs})
+        refs = sum(r.role == "reference" for r in runs)
+        print(f"{path}: ok — scenario {scenario.name!r}, {len(runs)} runs ({configs} configurations, "
+              f"{refs} added reference runs)")
+    return 2 if failed else 0
