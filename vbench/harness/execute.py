@@ -90,6 +90,9 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None) -> dict[str, An
         flops=aggregate.flops(flops, calls),
         outputs=_outputs(video, [cold, *calls], outputs_dir),
     )
+    if video.shape[1] != workload["num_frames"]:
+        record["outputs"]["frames_mismatch"] = (f"asked for {workload['num_frames']} frames, the pipeline "
+                                                f"returned {video.shape[1]}")
     del built, runner
     return record
 

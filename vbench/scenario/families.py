@@ -44,7 +44,8 @@ class Family:
 
 FAMILIES: dict[str, Family] = {
     "wan": Family("wan", "WanPipeline", FrameRule(4), 16),
-    "cogvideox": Family("cogvideox", "CogVideoXPipeline", FrameRule(4), 16),
+    # CogVideoX's VAE decodes latent frames in pairs: 13 frames come back as 16, so only 8k+1 is exact.
+    "cogvideox": Family("cogvideox", "CogVideoXPipeline", FrameRule(8), 16),
     # LTX-Video's published VAE compresses time 8x and space 32x; the tiny VAE 4x in time.
     "ltx": Family("ltx", "LTXPipeline", FrameRule(4), 32, full_frames=FrameRule(8)),
     "svd": Family("svd", "StableVideoDiffusionPipeline", FrameRule(1), 8),
