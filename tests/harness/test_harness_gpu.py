@@ -9,9 +9,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from vbench.harness import run_sweep  # noqa: E402
-
 from conftest import TINY_WAN, runs_of  # noqa: E402
+
+from vbench.harness import run_sweep  # noqa: E402
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")]
 
