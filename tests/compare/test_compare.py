@@ -1,0 +1,130 @@
+"""vbench compare on synthetic samples: noise never flags, a real shift does, too few samples say so."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from vbench.cli.main import main
+from vbench.compare import RuleError, compare_records, parse_rule
+from vbench.store import RecordWriter
+
+
+def record(run_id: str, samples, *, status: str = "ok", peak: float | None = 4e9, psnr: float | None = None,
+           label: str | None = None) -> dict:
+    rec = {"schema_version": 1, "run_id": run_id, "status": status, "scenario": "synthetic",
+           "label": label or f"run-{run_id}", "reason": None if status == "ok" else "CUDA out of memory"}
+    if status == "ok":
+        rec["timing"] = {"e2e": {"unit": "s", "samples": [float(x) for x in samples],
+                                 "median": float(np.median(samples))}}
+        rec["memory"] = {"peak": {"bytes": peak, "source": "allocator_reserved"}}
+        if psnr is not None:
+            rec["quality"] = {"psnr": {"value": psnr, "unit": "dB"}}
+    return rec
+
+
+def noisy(seed: int, n: int, scale: float = 1.0, noise: float = 0.02) -> np.ndarray:
+    return scale * (1.0 + noise * np.random.default_rng(seed).standard_normal(n))
+
+
+LATENCY = [parse_rule("latency.median:+5%")]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_identical_distributions_never_flag(seed):
+    base = [record("a", noisy(seed, 20)), record("b", noisy(seed + 100, 5, noise=0.1))]
+    new = [record("a", noisy(seed + 1000, 20)), record("b", noisy(seed + 2000, 5, noise=0.1))]
+    result = compare_records(base, new, LATENCY)
+    assert result.regressions == []
+    assert compare_records(base, base, LATENCY).regressions == []
+
+
+def test_ten_percent_shift_with_twenty_samples_flags():
+    result = compare_records([record("a", noisy(1, 20))], [record("a", noisy(2, 20, scale=1.1))], LATENCY)
+    (row,) = result.rows
+    assert row.verdict == "regression"
+    assert row.p_value < 1e-4
+    assert row.ci[0] > 1.05 and row.ci[0] < row.ratio < row.ci[1]
+    assert 1.07 < row.ratio < 1.13
+
+
+def test_ten_percent_shift_with_two_noisy_samples_is_not_significant_and_says_so():
+    result = compare_records([record("a", [1.00, 1.06])], [record("a", [1.04, 1.18])], LATENCY)
+    (row,) = result.rows
+    assert row.ratio == pytest.approx(1.11 / 1.03)
+    assert row.verdict == "not significant"
+    assert "not statistically significant" in row.note and "2 and 2 samples" in row.note
+    assert result.regressions == []
+
+
+def test_improvement_and_direction_of_rules():
+    base, new = [record("a", noisy(1, 20, scale=1.1))], [record("a", noisy(2, 20))]
+    assert compare_records(base, new, LATENCY).rows[0].verdict == "improvement"
+    fps_like = compare_records(base, new, [parse_rule("latency.median:-5%")])  # a decrease is worse
+    assert fps_like.rows[0].verdict == "regression"
+
+
+def test_quality_deltas_are_absolute():
+    base = [record("a", [1.0] * 5, psnr=40.0), record("b", [1.0] * 5, psnr=40.0)]
+    new = [record("a", [1.0] * 5, psnr=39.6), record("b", [1.0] * 5, psnr=39.0)]
+    rows = {r.run_id: r for r in compare_records(base, new, [parse_rule("quality.psnr:-0.5")]).rows}
+    assert rows["a"].delta == pytest.approx(-0.4) and rows["a"].verdict == "ok"
+    assert rows["b"].delta == pytest.approx(-1.0) and rows["b"].verdict == "regression"
+    assert rows["b"].unit == "dB"
+
+
+def test_memory_peak_is_compared_exactly():
+    base, new = [record("a", [1.0] * 3, peak=4.0e9)], [record("a", [1.0] * 3, peak=4.2e9)]
+    assert compare_records(base, new, [parse_rule("memory.peak:+3%")]).rows[0].verdict == "regression"
+    assert compare_records(base, new, [parse_rule("memory.peak:+6%")]).rows[0].verdict == "ok"
+
+
+def test_unmatched_and_failed_runs():
+    base = [record("a", [1.0] * 3), record("b", [1.0] * 3), record("only-base", [1.0] * 3)]
+    new = [record("a", [1.0] * 3), record("b", [], status="oom"), record("only-new", [1.0] * 3)]
+    result = compare_records(base, new, LATENCY)
+    assert [x.split()[0] for x in result.only_base] == ["only-base"]
+    assert [x.split()[0] for x in result.only_new] == ["only-new"]
+    (status_row,) = [r for r in result.rows if r.metric == "status"]
+    assert status_row.verdict == "regression" and "ok → oom" in status_row.note
+
+
+@pytest.mark.parametrize("bad", ["latency", "latency.median:5%", "latency.median:+x%", "nope.metric:+5%", ""])
+def test_bad_rules(bad):
+    with pytest.raises(RuleError):
+        parse_rule(bad)
+
+
+def test_parse_rule_forms():
+    assert parse_rule("quality.psnr:-0.5") == parse_rule(" quality.psnr:-0.5 ")
+    rule = parse_rule("memory.peak:+3%")
+    assert (rule.threshold, rule.relative, rule.worse) == (0.03, True, 1)
+    rule = parse_rule("quality.lpips:+.02")
+    assert (rule.threshold, rule.relative, rule.worse) == (0.02, False, 1)
+
+
+def write(path, recs):
+    with RecordWriter(path) as w:
+        for r in recs:
+            w.write(r)
+    return str(path)
+
+
+def test_cli_exit_codes_and_json(tmp_path, capsys):
+    base = write(tmp_path / "base" / "synthetic" / "s.jsonl", [record("a", noisy(1, 20))])
+    same = write(tmp_path / "same" / "synthetic" / "s.jsonl", [record("a", noisy(3, 20))])
+    slow = write(tmp_path / "slow" / "synthetic" / "s.jsonl", [record("a", noisy(2, 20, scale=1.1))])
+    other = write(tmp_path / "other" / "synthetic" / "s.jsonl", [record("z", noisy(2, 20))])
+    assert main(["compare", base, same]) == 0
+    assert main(["compare", base, slow, "--fail", "latency.median:+5%"]) == 1
+    assert main(["compare", base, slow, "--fail", "latency.median:+20%"]) == 0
+    capsys.readouterr()
+    assert main(["compare", base, slow, "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["regressions"] == 1 and out["rows"][0]["metric"] == "latency.median"
+    assert main(["compare", base, slow, "--fail", "latency.median:5"]) == 2  # no sign
+    assert main(["compare", base, str(tmp_path / "missing")]) == 2
+    assert main(["compare", base, other]) == 2  # nothing in common
+    assert "no run_id in common" in capsys.readouterr().err

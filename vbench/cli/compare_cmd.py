@@ -1,0 +1,85 @@
+"""``vbench compare BASE NEW``: per matched run, ratios with confidence intervals and a test; exit 1 on regression.
+
+Exit codes: 0 no regression, 1 at least one regression, 2 bad input (a rule that cannot be read,
+results that cannot be read, or no run_id in common).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+
+def register(sub) -> None:
+    p = sub.add_parser("compare", help="compare two result sets run by run; exit 1 on a significant regression")
+    p.add_argument("base", metavar="BASE", help="baseline results (file or folder)")
+    p.add_argument("new", metavar="NEW", help="new results (file or folder)")
+    p.add_argument("--fail", action="append", default=[], metavar="METRIC:±N[%]",
+                   help="a regression rule, e.g. latency.median:+5%%, memory.peak:+3%%, quality.psnr:-0.5 "
+                        "(the sign says which direction is worse); may repeat. Default: "
+                        "latency.median:+5%% memory.peak:+5%% and quality psnr/ssim/lpips when present")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level of the Mann–Whitney U test (0.05)")
+    p.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    p.set_defaults(handler=handle)
+
+
+def handle(args) -> int:
+    from vbench.compare import RuleError, compare, parse_rule
+
+    try:
+        rules = [parse_rule(r) for r in args.fail]
+    except RuleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not 0 < args.alpha < 1:
+        print(f"error: --alpha {args.alpha}: must be between 0 and 1", file=sys.stderr)
+        return 2
+    result = compare(args.base, args.new, rules, alpha=args.alpha)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        _print_table(result)
+    if not result.rows:
+        print(f"error: BASE and NEW have no run_id in common (BASE only: {len(result.only_base)}, "
+              f"NEW only: {len(result.only_new)}); nothing to compare", file=sys.stderr)
+        return 2
+    return 1 if result.regressions else 0
+
+
+def _fmt(value, unit: str = "") -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    if unit == "bytes":
+        return f"{value / 1e9:.3f} GB"
+    return f"{value:.4g}"
+
+
+def _print_table(result) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=None if Console().is_terminal else 200)
+    if result.rows:
+        table = Table(title=f"{result.matched} matched runs; rules: {' '.join(result.rules)}")
+        for col in ("run", "metric", "base", "new", "ratio / Δ", "95 % CI", "p", "n", "verdict", "note"):
+            table.add_column(col, overflow="fold")
+        style = {"regression": "bold red", "improvement": "green", "not significant": "yellow"}
+        for r in result.rows:
+            change = (f"{r.ratio:.3f}×" if r.ratio is not None and not r.metric.startswith("quality.")
+                      else f"{r.delta:+.4g}" if r.delta is not None else "—")
+            ci = f"{r.ci[0]:.3f}–{r.ci[1]:.3f}" if r.ci else "—"
+            p = f"{r.p_value:.3g}" if r.p_value is not None else "—"
+            verdict = f"[{style[r.verdict]}]{r.verdict}[/]" if r.verdict in style else r.verdict
+            table.add_row(r.label, r.metric, _fmt(r.base, r.unit), _fmt(r.new, r.unit), change, ci, p,
+                          f"{r.n_base}/{r.n_new}", verdict, r.note)
+        console.print(table)
+    for title, items in (("only in BASE (not compared)", result.only_base), ("only in NEW (not compared)", result.only_new)):
+        if items:
+            console.print(f"{title}: {len(items)}")
+            for item in items[:50]:
+                console.print(f"  {item}", markup=False)
+    for note in result.notes:
+        console.print(f"note: {note}", markup=False)
+    n = len(result.regressions)
+    console.print(f"[bold red]{n} regression(s)[/]" if n else "no regression")

@@ -1,0 +1,32 @@
+"""``vbench report RESULTS… -o report.html``: one self-contained HTML report of stored results."""
+
+from __future__ import annotations
+
+import sys
+
+
+def register(sub) -> None:
+    p = sub.add_parser("report", help="write a self-contained HTML report (opens offline) of stored results")
+    p.add_argument("results", nargs="+", metavar="RESULTS", help="results files or folders (searched recursively)")
+    p.add_argument("-o", "--output", default="report.html", metavar="HTML", help="where to write it (default: report.html)")
+    p.add_argument("--price", action="append", default=[], metavar="GPU=USD/h",
+                   help="price per hour of a machine, matched to its GPU name, e.g. H100=2.49; may repeat")
+    p.add_argument("--previews", type=int, default=None, metavar="N",
+                   help="how many runs get video previews (default: 6; 0 turns them off)")
+    p.add_argument("--title", default=None, help="the page title (default: names the scenarios)")
+    p.set_defaults(handler=handle)
+
+
+def handle(args) -> int:
+    from vbench.report import DEFAULT_PREVIEWS, write_report
+    from vbench.report.hardware import parse_price
+
+    try:
+        prices = dict(parse_price(p) for p in args.price)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    previews = DEFAULT_PREVIEWS if args.previews is None else max(0, args.previews)
+    path = write_report(args.results, args.output, prices=prices, previews=previews, title=args.title)
+    print(f"report: {path} ({path.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
+    return 0

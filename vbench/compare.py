@@ -1,0 +1,321 @@
+"""``vbench compare BASE NEW``: did speed, memory or quality get worse, beyond noise?
+
+Runs are matched by ``run_id`` (the same settings); runs on one side only are listed, not
+compared. For each matched run and each metric named by a rule:
+
+* timing and energy metrics (raw samples kept in the records): the ratio of the new statistic to
+  the base one, a bootstrap 95 % confidence interval on that ratio (resampling each side's raw
+  samples), and the two-sided Mann–Whitney U p-value of the samples (scipy);
+* memory peaks (one value per run): the ratio, with no test -- a peak is not a noisy sample;
+* quality scores: the absolute difference (dB for PSNR), with no test.
+
+A rule ``METRIC:±THRESHOLD[%]`` says which direction is worse (``+`` an increase, ``-`` a
+decrease) and by how much: ``latency.median:+5%``, ``memory.peak:+3%``, ``quality.psnr:-0.5``.
+A change is a regression only when it is beyond the threshold in the worse direction **and**
+statistically significant (p < alpha; single values count as exact). A run that finished in BASE
+and not in NEW (``oom``, ``error`` …) is a regression too.
+
+>>> rule = parse_rule("latency.median:+5%")
+>>> (rule.metric, rule.threshold, rule.relative, rule.worse)
+('latency.median', 0.05, True, 1)
+>>> base = [{"run_id": "a", "status": "ok", "timing": {"e2e": {"samples": [1.0] * 20}}}]
+>>> new = [{"run_id": "a", "status": "ok", "timing": {"e2e": {"samples": [1.2] * 20}}}]
+>>> compare_records(base, new, [rule]).regressions[0].verdict
+'regression'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from vbench.results import flatten
+
+__all__ = ["DEFAULT_RULES", "METRICS", "Comparison", "Row", "Rule", "RuleError", "compare", "compare_records",
+           "parse_rule"]
+
+#: Used when no ``--fail`` rule is given; rules whose metric has no data are skipped.
+DEFAULT_RULES = ("latency.median:+5%", "memory.peak:+5%", "quality.psnr:-0.5", "quality.ssim:-0.01",
+                 "quality.lpips:+0.01")
+ALPHA = 0.05
+BOOTSTRAP = 2000
+
+
+class RuleError(ValueError):
+    """A ``--fail`` rule cannot be read, or names an unknown metric."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    """Where a metric lives in a record: its raw samples (or single value) and the statistic."""
+
+    samples: str | None  #: dotted path of the raw samples
+    value: str | None  #: dotted path of a single value (used when there are no samples)
+    stat: str  #: "median" | "p90"
+    unit: str
+
+
+METRICS: dict[str, Metric] = {
+    "latency.median": Metric("timing.e2e.samples", "timing.e2e.median", "median", "s"),
+    "latency.p90": Metric("timing.e2e.samples", "timing.e2e.p90", "p90", "s"),
+    "fps.median": Metric("timing.fps.samples", "timing.fps.median", "median", "frames/s"),
+    "step.median": Metric("timing.steps.all.samples", "timing.steps.all.median", "median", "s"),
+    "denoise.median": Metric("timing.stages.denoise.samples", "timing.stages.denoise.median", "median", "s"),
+    "vae_decode.median": Metric("timing.stages.vae_decode.samples", "timing.stages.vae_decode.median", "median", "s"),
+    "memory.peak": Metric(None, "memory.peak.bytes", "value", "bytes"),
+    "energy.per_video": Metric("energy.joules_per_video.samples", "energy.joules_per_video.median", "median", "J"),
+}
+_RULE = re.compile(r"^(?P<metric>[A-Za-z0-9_.]+):(?P<sign>[+-])(?P<num>\d+(?:\.\d*)?|\.\d+)(?P<pct>%?)$")
+
+
+@dataclass(frozen=True)
+class Rule:
+    metric: str
+    threshold: float  #: a fraction when ``relative`` (5 % → 0.05), else in the metric's unit
+    relative: bool
+    worse: int  #: +1: an increase is worse; -1: a decrease is worse
+    text: str
+
+
+def parse_rule(text: str) -> Rule:
+    """``"latency.median:+5%"`` → a :class:`Rule`. Metrics: :data:`METRICS` or ``quality.<name>``.
+
+    Raises:
+        RuleError: naming the rule, the expected form and the known metrics.
+    """
+    m = _RULE.match(text.strip())
+    if not m:
+        raise RuleError(f"--fail {text!r}: expected METRIC:+N%, METRIC:-N% or METRIC:±N (absolute), "
+                        "e.g. latency.median:+5% or quality.psnr:-0.5")
+    metric = m["metric"]
+    if metric not in METRICS and not (metric.startswith("quality.") and len(metric) > len("quality.")):
+        raise RuleError(f"--fail {text!r}: unknown metric {metric!r}; known: {', '.join(METRICS)}, quality.<name>")
+    value = float(m["num"])
+    return Rule(metric, value / 100 if m["pct"] else value, bool(m["pct"]), 1 if m["sign"] == "+" else -1, text.strip())
+
+
+@dataclass
+class Row:
+    """One metric of one matched run."""
+
+    run_id: str
+    label: str
+    metric: str
+    unit: str
+    base: float | None
+    new: float | None
+    ratio: float | None = None
+    delta: float | None = None
+    ci: tuple[float, float] | None = None  #: bootstrap 95 % interval of the ratio
+    p_value: float | None = None  #: Mann–Whitney U, two-sided
+    n_base: int = 0
+    n_new: int = 0
+    rule: str | None = None
+    verdict: str = "ok"  #: regression | improvement | ok | not significant | no data
+    note: str = ""
+
+
+@dataclass
+class Comparison:
+    rows: list[Row] = field(default_factory=list)
+    only_base: list[str] = field(default_factory=list)
+    only_new: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+    alpha: float = ALPHA
+
+    @property
+    def regressions(self) -> list[Row]:
+        return [r for r in self.rows if r.verdict == "regression"]
+
+    @property
+    def matched(self) -> int:
+        return len({r.run_id for r in self.rows})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"regressions": len(self.regressions), "matched_runs": self.matched, "alpha": self.alpha,
+                "rules": self.rules, "only_base": self.only_base, "only_new": self.only_new,
+                "notes": self.notes, "rows": [_clean(asdict(r)) for r in self.rows]}
+
+
+def compare(base: Any, new: Any, rules: Sequence[Rule | str] | None = None, *, alpha: float = ALPHA) -> Comparison:
+    """Compare the results stored under ``base`` and ``new`` (files or folders)."""
+    from vbench.results import records
+
+    return compare_records(records(base), records(new), rules, alpha=alpha)
+
+
+def compare_records(base: Iterable[Mapping], new: Iterable[Mapping], rules: Sequence[Rule | str] | None = None,
+                    *, alpha: float = ALPHA) -> Comparison:
+    """Compare two lists of record dicts; see the module docstring for the rules."""
+    explicit = rules is not None and len(rules) > 0
+    parsed = [r if isinstance(r, Rule) else parse_rule(r) for r in (rules if explicit else DEFAULT_RULES)]
+    out = Comparison(rules=[r.text for r in parsed], alpha=alpha)
+    a, dup_a = _by_run_id(base)
+    b, dup_b = _by_run_id(new)
+    for side, dups in (("BASE", dup_a), ("NEW", dup_b)):
+        if dups:
+            out.notes.append(f"{side} holds {dups} repeated record(s) of the same run_id; the last of each is used")
+    out.only_base = [_name(a[k]) for k in a if k not in b]
+    out.only_new = [_name(b[k]) for k in b if k not in a]
+    seen: set[str] = set()
+    for run_id in (k for k in a if k in b):
+        ra, rb = a[run_id], b[run_id]
+        label = str(rb.get("label") or ra.get("label") or run_id)
+        sa, sb = ra.get("status"), rb.get("status")
+        if sa != "ok" or sb != "ok":
+            verdict = ("regression" if sa == "ok" else "improvement" if sb == "ok" else "no data")
+            out.rows.append(Row(run_id, label, "status", "", None, None, verdict=verdict,
+                                note=f"status {sa} → {sb}" + (f": {rb.get('reason')}" if sb != "ok" else "")))
+            continue
+        fa, fb = flatten(ra), flatten(rb)
+        for rule in parsed:
+            row = _compare_metric(run_id, label, rule, fa, fb, alpha)
+            if row is None:
+                continue
+            seen.add(rule.metric)
+            out.rows.append(row)
+    if explicit:
+        for rule in parsed:
+            if rule.metric not in seen and out.rows:
+                out.notes.append(f"no matched run has {rule.metric}; rule {rule.text} was not applied")
+    return out
+
+
+def _by_run_id(recs: Iterable[Mapping]) -> tuple[dict[str, Mapping], int]:
+    out: dict[str, Mapping] = {}
+    dups = 0
+    for r in recs:
+        key = str(r.get("run_id"))
+        dups += key in out
+        out[key] = r
+    return out, dups
+
+
+def _name(rec: Mapping) -> str:
+    return f"{rec.get('run_id')} ({rec.get('label') or rec.get('scenario')}, {rec.get('status')})"
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _samples(flat: Mapping, path: str | None) -> np.ndarray:
+    values = flat.get(path) if path else None
+    if not isinstance(values, list):
+        return np.empty(0)
+    arr = np.array([v for v in values if _number(v) is not None], dtype=float)
+    return arr
+
+
+def _stat(x: np.ndarray, stat: str, axis: int | None = None):
+    return np.median(x, axis=axis) if stat == "median" else np.percentile(x, 90, axis=axis)
+
+
+def quality_value(flat: Mapping, name: str) -> float | None:
+    """A quality score from a flat record: ``quality.<name>`` as a number or its ``.value``/``.mean``."""
+    for suffix in ("", ".value", ".mean", ".median", ".score"):
+        v = _number(flat.get(f"quality.{name}{suffix}"))
+        if v is not None:
+            return v
+    return None
+
+
+def _compare_metric(run_id: str, label: str, rule: Rule, fa: Mapping, fb: Mapping, alpha: float) -> Row | None:
+    if rule.metric.startswith("quality."):
+        name = rule.metric[len("quality."):]
+        va, vb = quality_value(fa, name), quality_value(fb, name)
+        if va is None and vb is None:
+            return None
+        row = Row(run_id, label, rule.metric, "dB" if name == "psnr" else "", va, vb, rule=rule.text, n_base=1, n_new=1)
+        if va is None or vb is None:
+            row.verdict, row.note = "no data", f"{rule.metric} missing on the {'base' if va is None else 'new'} side"
+            return row
+        row.delta = vb - va
+        row.ratio = vb / va if va else None
+        return _judge(row, rule, exact=True, alpha=alpha)
+    metric = METRICS[rule.metric]
+    xa, xb = _samples(fa, metric.samples), _samples(fb, metric.samples)
+    va = float(_stat(xa, metric.stat)) if len(xa) else _number(fa.get(metric.value))
+    vb = float(_stat(xb, metric.stat)) if len(xb) else _number(fb.get(metric.value))
+    if va is None and vb is None:
+        return None
+    row = Row(run_id, label, rule.metric, metric.unit, va, vb, rule=rule.text, n_base=max(len(xa), int(va is not None)),
+              n_new=max(len(xb), int(vb is not None)))
+    if va is None or vb is None:
+        row.verdict, row.note = "no data", f"{rule.metric} missing on the {'base' if va is None else 'new'} side"
+        return row
+    row.delta = vb - va
+    row.ratio = vb / va if va else None
+    if len(xa) >= 2 and len(xb) >= 2:
+        row.ci = _bootstrap(xa, xb, metric.stat)
+        row.p_value = _mann_whitney(xa, xb)
+        return _judge(row, rule, exact=False, alpha=alpha)
+    return _judge(row, rule, exact=True, alpha=alpha)
+
+
+def _bootstrap(xa: np.ndarray, xb: np.ndarray, stat: str, n: int = BOOTSTRAP) -> tuple[float, float] | None:
+    rng = np.random.default_rng(0)
+    sa = _stat(xa[rng.integers(0, len(xa), (n, len(xa)))], stat, axis=1)
+    sb = _stat(xb[rng.integers(0, len(xb), (n, len(xb)))], stat, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = sb / sa
+    ratios = ratios[np.isfinite(ratios)]
+    if not len(ratios):
+        return None
+    lo, hi = np.percentile(ratios, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def _mann_whitney(xa: np.ndarray, xb: np.ndarray) -> float:
+    from scipy.stats import mannwhitneyu
+
+    if np.all(xa == xa[0]) and np.all(xb == xa[0]):
+        return 1.0
+    return float(mannwhitneyu(xa, xb, alternative="two-sided").pvalue)
+
+
+def _judge(row: Row, rule: Rule, *, exact: bool, alpha: float) -> Row:
+    if rule.relative:
+        if row.ratio is None:
+            row.verdict, row.note = "no data", "base value is 0; a relative change is undefined"
+            return row
+        change, shown = row.ratio - 1.0, f"{(row.ratio - 1.0) * 100:+.1f} %"
+        limit = f"{rule.threshold * 100:g} %"
+    else:
+        change, shown, limit = row.delta, f"{row.delta:+.4g} {row.unit}".rstrip(), f"{rule.threshold:g} {row.unit}".rstrip()
+    worse = rule.worse * change
+    beyond, better = worse > rule.threshold, -worse > rule.threshold
+    significant = exact or (row.p_value is not None and row.p_value < alpha)
+    test = ("single values, compared exactly" if exact else
+            f"p={row.p_value:.3g} with {row.n_base} and {row.n_new} samples")
+    if beyond and significant:
+        row.verdict, row.note = "regression", f"{shown} is worse than the allowed {limit} ({test})"
+    elif beyond:
+        row.verdict = "not significant"
+        row.note = (f"{shown} exceeds {limit} but is not statistically significant ({test}, alpha {alpha:g}); "
+                    "more repeats would tell")
+    elif better and significant:
+        row.verdict, row.note = "improvement", f"{shown} ({test})"
+    elif better:
+        row.note = f"{shown}, better, but not statistically significant ({test})"
+    else:
+        row.verdict, row.note = "ok", f"{shown} within {limit}"
+    return row
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    return value

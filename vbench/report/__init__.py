@@ -1,0 +1,88 @@
+"""The HTML report: ``vbench report RESULTS… -o report.html``.
+
+One self-contained file that opens offline (plotly.js inlined once): a header (scenarios,
+machines, dates, run counts by status), a sortable table of every run including the ones that
+did not finish, Pareto views, one figure per sweep axis, stage/step/memory breakdowns, a hardware
+comparison when several machines are present, and video previews. Reads stored results only;
+never imports torch.
+
+* :mod:`~vbench.report.data` -- results to the report's columns
+* :mod:`~vbench.report.table` -- the summary table and the list of failed runs
+* :mod:`~vbench.report.pareto`, :mod:`~vbench.report.sweep`, :mod:`~vbench.report.breakdown`,
+  :mod:`~vbench.report.hardware` -- the figure families
+* :mod:`~vbench.report.previews` -- frames, reference and error heatmap
+* :mod:`~vbench.report.page` -- the page around them
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from vbench.store.layout import PathLike
+
+__all__ = ["DEFAULT_PREVIEWS", "build_report", "write_report"]
+
+#: Runs previewed by default; each costs roughly 10–40 kB of page.
+DEFAULT_PREVIEWS = 6
+
+
+def build_report(paths: PathLike | Iterable[PathLike], *, prices: Mapping[str, float] | None = None,
+                 previews: int = DEFAULT_PREVIEWS, title: str | None = None) -> str:
+    """The report of the results under ``paths`` as one HTML string.
+
+    Args:
+        paths: results files or folders, as for :func:`vbench.results.load`.
+        prices: US dollars per hour by (a substring of) machine name, for the cost per video.
+        previews: how many runs get video previews.
+        title: the page title; by default names the scenarios.
+
+    Raises:
+        ResultsError: a path does not exist, a record has another schema version, or there are
+            no records at all.
+    """
+    import warnings
+
+    from vbench import results
+    from vbench.errors import ResultsError
+    from vbench.report import breakdown, hardware, page, pareto, sweep, table
+    from vbench.report import previews as preview_section
+    from vbench.report.data import prepare
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", results.ResultsWarning)  # listed in the header instead
+        frame = results.load(paths)
+    if frame.empty:
+        raise ResultsError(f"no run records under {_names(paths)}")
+    data = prepare(frame)
+    scenarios = sorted(data.runs["scenario"].dropna().unique())
+    title = title or f"vbench report: {', '.join(scenarios)}"
+    sections = [
+        ("top", "", page.header(data, title)),
+        ("runs", "Runs", f'<div class="wrap">{table.summary(data)}</div>'),
+        ("failed", "Runs that did not finish", table.failures(data)),
+        ("pareto", "Pareto: latency, memory, quality", pareto.figures(data)),
+        ("sweep", "Sweep axes", sweep.figures(data)),
+        ("breakdown", "Breakdowns", breakdown.figures(data)),
+        ("hardware", "Hardware comparison", hardware.section(data, prices)),
+        ("previews", "Video previews", preview_section.section(data, previews)),
+    ]
+    return page.assemble(title, sections)
+
+
+def write_report(paths: PathLike | Iterable[PathLike], html_path: str | os.PathLike[str], **options) -> Path:
+    """Write :func:`build_report` to ``html_path`` (parent folders created) and return the path."""
+    out = Path(html_path)
+    text = build_report(paths, **options)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, out)
+    return out
+
+
+def _names(paths) -> str:
+    if isinstance(paths, (str, os.PathLike)):
+        return str(paths)
+    return ", ".join(str(p) for p in paths)
