@@ -1,0 +1,107 @@
+"""Published architectures: sizes on the meta device, and materialization straight into bf16."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from vbench.errors import UnsupportedError
+from vbench.models import ARCH_MODELS, build_pipeline, parameter_counts
+from vbench.models.arch_configs import ARCH_CONFIGS, PUBLISHED_PARAMS
+
+
+def test_every_listed_architecture_has_a_config():
+    assert set(ARCH_CONFIGS) == set(ARCH_MODELS) == set(PUBLISHED_PARAMS)
+
+
+@pytest.mark.parametrize("name", sorted(ARCH_MODELS))
+def test_denoiser_size_matches_the_published_one(name):
+    published, tolerance, _source = PUBLISHED_PARAMS[name]
+    counts = parameter_counts({"family": ARCH_MODELS[name], "source": "arch", "name": name})
+    assert abs(counts["denoiser"] / published - 1) < tolerance, counts
+    assert counts["vae"] > 0
+
+
+def test_exact_counts_of_the_reference_models():
+    # diffusers' conversion scripts load the released weights with strict=True into these classes,
+    # so these are the released checkpoints' parameter counts.
+    wan = parameter_counts({"family": "wan", "source": "arch", "name": "Wan2.1-T2V-1.3B"})
+    assert wan == {"denoiser": 1_418_996_800, "vae": 126_892_531}
+    assert parameter_counts({"source": "arch", "name": "CogVideoX-2b"})["denoiser"] == 1_693_783_872
+    assert parameter_counts({"source": "arch", "name": "Wan2.1-T2V-14B"})["denoiser"] == 14_288_491_584
+
+
+def test_num_layers_cuts_blocks():
+    full = parameter_counts({"source": "arch", "name": "HunyuanVideo"})["denoiser"]
+    cut = parameter_counts({"source": "arch", "name": "HunyuanVideo", "num_layers": 1})["denoiser"]
+    assert cut < full / 10
+
+
+def test_tiny_counts_match_the_built_model():
+    built = build_pipeline({"family": "mochi", "source": "tiny", "weights_seed": 0})
+    counts = parameter_counts({"family": "mochi", "source": "tiny"})
+    assert counts == {"denoiser": built.info["denoiser_params"], "vae": built.info["vae_params"]}
+
+
+def test_hub_counts_offline_are_unsupported(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(UnsupportedError, match="cannot read the transformer config"):
+        parameter_counts({"family": "wan", "source": "hub", "name": "vbench-tests/no-such-model"})
+
+
+def test_unknown_architecture_is_unsupported():
+    with pytest.raises(UnsupportedError, match="Wan2.1-T2V-1.3B"):
+        parameter_counts({"family": "wan", "source": "arch", "name": "Wan9-T2V-1B"})
+
+
+def test_wan_materializes_in_bf16_without_an_fp32_copy(monkeypatch):
+    allocated = []
+    real_empty = torch.empty
+
+    def spy(*args, **kwargs):
+        if args and isinstance(args[0], torch.Size) and "device" in kwargs:  # materialize's allocations
+            allocated.append((kwargs.get("dtype"), args[0].numel()))
+        return real_empty(*args, **kwargs)
+
+    monkeypatch.setattr(torch, "empty", spy)
+    built = build_pipeline({"family": "wan", "source": "arch", "name": "Wan2.1-T2V-1.3B", "num_layers": 1,
+                            "weights_seed": 0}, dtype=torch.bfloat16)
+    monkeypatch.undo()
+    denoiser = built.denoiser
+    assert len(denoiser.blocks) == 1 and denoiser.config.num_attention_heads == 12
+    keep = denoiser._keep_in_fp32_modules
+    for name, param in denoiser.named_parameters():
+        assert param.device.type == "cpu" and not param.is_meta
+        wanted = torch.float32 if any(k in name.split(".") for k in keep) else torch.bfloat16
+        assert param.dtype == wanted, name
+    assert all(p.dtype == torch.bfloat16 for p in built.vae.parameters())
+    # One allocation per parameter; float32 only for the (small) keep-in-fp32 modules.
+    fp32 = sum(n for dtype, n in allocated if dtype == torch.float32)
+    total = built.info["denoiser_params"] + built.info["vae_params"]
+    assert sum(n for _, n in allocated) == total
+    assert fp32 < 0.2 * built.info["denoiser_params"]
+
+    latents = torch.randn(1, 16, 2, 4, 4, generator=torch.Generator().manual_seed(0)).to(torch.bfloat16)
+    text = built.call_kwargs({"prompt": "a fox", "seed": 0, "num_frames": 5, "height": 32, "width": 32,
+                              "num_inference_steps": 1, "guidance_scale": 5.0}, device="cpu")["prompt_embeds"]
+    assert text.shape == (1, 512, 4096) and text.dtype == torch.bfloat16
+    with torch.no_grad():
+        out = denoiser(latents, torch.tensor([500.0]), text).sample
+    assert out.shape == latents.shape and torch.isfinite(out).all() and out.float().std() > 0
+
+
+def test_materialized_weights_are_seeded_and_sane():
+    from vbench.models.arch import on_meta
+    from vbench.models.materialize import materialize
+    from vbench.models.tiny import TINY
+
+    def weights(seed):
+        module = materialize(on_meta(TINY["wan"]["transformer"]), device="cpu", dtype=torch.bfloat16,
+                             weights_seed=seed)
+        return dict(module.named_parameters())
+
+    a, b, c = weights(0), weights(0), weights(1)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not torch.equal(a["proj_out.weight"], c["proj_out.weight"])
+    assert torch.all(a["blocks.0.attn1.norm_q.weight"] == 1) and torch.all(a["proj_out.bias"] == 0)
+    assert 0 < a["blocks.0.ffn.net.0.proj.weight"].float().std() <= 0.03

@@ -1,0 +1,90 @@
+"""The ``tiny`` and ``arch`` sources: pipelines assembled from :class:`Component` data.
+
+``arch`` builds each published model on the meta device (no memory) and then materializes it
+parameter by parameter directly on the target device in the target dtype, with seeded random
+weights (:func:`vbench.models.materialize.materialize`). ``tiny`` builds small models for real on
+the CPU in float32 (seeded) and then places them.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from vbench.errors import UnsupportedError
+from vbench.models.components import Component
+
+
+def arch_components(name: str | None, num_layers: int | None = None) -> tuple[str, dict[str, Component]]:
+    """(family, components) of the published model ``name``, the denoiser cut to ``num_layers`` blocks."""
+    from vbench.models.arch_configs import ARCH_CONFIGS
+    from vbench.models.components import cut_layers
+    from vbench.models.specs import spec
+    from vbench.scenario.families import ARCH_MODELS
+
+    if name not in ARCH_CONFIGS:
+        raise UnsupportedError(
+            f"no published architecture named {name!r}; known: {', '.join(sorted(ARCH_CONFIGS))}")
+    family = ARCH_MODELS[name]
+    parts = dict(ARCH_CONFIGS[name])
+    attr = spec(family).denoiser_attr
+    parts[attr] = cut_layers(parts[attr], spec(family).layer_keys, num_layers)
+    return family, parts
+
+
+def on_meta(component: Component, *, include_buffers: bool = False) -> Any:
+    """``component`` built on the meta device (buffers real on the CPU unless ``include_buffers``)."""
+    from accelerate import init_empty_weights
+
+    from vbench.models.components import make
+
+    with init_empty_weights(include_buffers=include_buffers):
+        return make(component)
+
+
+def assemble(family: str, parts: dict[str, Any]) -> Any:
+    """The family's diffusers pipeline from built parts; components not given (text encoders) are None."""
+    import inspect
+
+    import diffusers
+
+    from vbench.models.specs import spec
+
+    cls = getattr(diffusers, spec(family).pipeline)
+    wanted = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    kwargs = {p: parts.get(p) for p in wanted}
+    return cls(**kwargs)
+
+
+def build_arch(model: dict[str, Any], *, device: Any, dtype: Any) -> tuple[Any, str, dict[str, Any]]:
+    """Build ``model`` (source ``arch``): returns (pipeline, family, extra info)."""
+    from vbench.models.components import make
+    from vbench.models.materialize import materialize
+
+    start = time.perf_counter()
+    family, parts = arch_components(model.get("name"), model.get("num_layers"))
+    if model.get("family") not in (None, family):
+        raise UnsupportedError(f"{model.get('name')} is a {family} model, not {model.get('family')}")
+    seed = int(model.get("weights_seed") or 0)
+    built: dict[str, Any] = {}
+    for index, (key, component) in enumerate(parts.items()):
+        if component.is_model():
+            module = on_meta(component)
+            built[key] = materialize(module, device=device, dtype=dtype, weights_seed=seed + index)
+        else:
+            built[key] = make(component)
+    pipe = assemble(family, built)
+    return pipe, family, {"materialize_s": time.perf_counter() - start}
+
+
+def build_tiny(model: dict[str, Any], *, device: Any, dtype: Any) -> tuple[Any, str, dict[str, Any]]:
+    """Build ``model`` (source ``tiny``): returns (pipeline, family, extra info)."""
+    from vbench.models.materialize import place
+    from vbench.models.tiny import build_components
+
+    family = model["family"]
+    parts = build_components(family, int(model.get("weights_seed") or 0), model.get("num_layers"))
+    for obj in parts.values():
+        if hasattr(obj, "parameters"):
+            place(obj, device=device, dtype=dtype)
+    return assemble(family, parts), family, {}

@@ -1,0 +1,168 @@
+"""Published architectures (``source: arch``): the hyperparameters of each released model.
+
+Each entry holds the denoiser, VAE and scheduler (and for SVD the CLIP image encoder) as
+:class:`Component` data; the weights are random (see :mod:`vbench.models.arch`). Numbers come
+from the released ``config.json`` files as reproduced by diffusers' own conversion scripts
+(``scripts/convert_<family>_to_diffusers.py`` in huggingface/diffusers), cited per entry. Where a
+script builds a class with its defaults (``AutoencoderKLWan()``), the values are written out
+here anyway so a change of diffusers' defaults cannot change what "Wan2.1-T2V-1.3B" means.
+
+Text encoders are never built for ``arch``; the pseudo-embeddings have the real width and length
+(umT5/T5-XXL 4096-d; Llama 4096-d + CLIP-L pooled 768-d), see :mod:`vbench.models.specs`.
+"""
+
+from __future__ import annotations
+
+from vbench.models.components import Component
+
+D = "diffusers"
+T = "transformers"
+
+
+def _wan(heads: int, ffn: int, layers: int) -> dict[str, Component]:
+    # convert_wan_to_diffusers.py, get_transformer_config("Wan-T2V-1.3B" / "Wan-T2V-14B") = the
+    # transformer/config.json of Wan-AI/Wan2.1-T2V-{1.3B,14B}-Diffusers; rope_max_seq_len 1024 there too.
+    return {
+        "transformer": Component(D, "WanTransformer3DModel", dict(
+            patch_size=(1, 2, 2), num_attention_heads=heads, attention_head_dim=128, in_channels=16,
+            out_channels=16, text_dim=4096, freq_dim=256, ffn_dim=ffn, num_layers=layers,
+            cross_attn_norm=True, qk_norm="rms_norm_across_heads", eps=1e-6, image_dim=None,
+            added_kv_proj_dim=None, rope_max_seq_len=1024)),
+        # convert_vae(): AutoencoderKLWan() with the Wan2.1_VAE.pth weights (shared by 1.3B and 14B);
+        # vae/config.json: base_dim 96, z_dim 16, dim_mult [1,2,4,4], num_res_blocks 2, attn_scales [],
+        # temperal_downsample [false,true,true].
+        "vae": Component(D, "AutoencoderKLWan", dict(
+            base_dim=96, z_dim=16, dim_mult=[1, 2, 4, 4], num_res_blocks=2, attn_scales=[],
+            temperal_downsample=[False, True, True], dropout=0.0)),
+        # The script's T2V scheduler: UniPC, flow prediction, flow_shift 3.0 (5.0 is advised for 720p).
+        "scheduler": Component(D, "UniPCMultistepScheduler", dict(
+            prediction_type="flow_prediction", use_flow_sigmas=True, num_train_timesteps=1000, flow_shift=3.0)),
+    }
+
+
+def _cogvideox(heads: int, layers: int, rope: bool, vae_scale: float, snr_shift: float) -> dict[str, Component]:
+    # convert_cogvideox_to_diffusers.py: "For CogVideoX-2B, num_layers is 30. For 5B, it is 42";
+    # heads 30 / 48; RoPE off for 2B, on for 5B; the other values are the transformer/config.json
+    # fields (head dim 64, 16 latent channels, T5 4096-d x 226 tokens, 60x90 latents x 49 frames).
+    return {
+        "transformer": Component(D, "CogVideoXTransformer3DModel", dict(
+            num_attention_heads=heads, attention_head_dim=64, in_channels=16, out_channels=16,
+            flip_sin_to_cos=True, freq_shift=0, time_embed_dim=512, text_embed_dim=4096, num_layers=layers,
+            dropout=0.0, attention_bias=True, sample_width=90, sample_height=60, sample_frames=49,
+            patch_size=2, temporal_compression_ratio=4, max_text_seq_length=226,
+            activation_fn="gelu-approximate", timestep_activation_fn="silu", norm_elementwise_affine=True,
+            norm_eps=1e-5, spatial_interpolation_scale=1.875, temporal_interpolation_scale=1.0,
+            use_rotary_positional_embeddings=rope, use_learned_positional_embeddings=False)),
+        # Same script: "For CogVideoX-2B, scaling_factor is 1.15258426. For 5B, it is 0.7"; vae/config.json:
+        # block_out_channels (128,256,256,512), latent 16, layers_per_block 3, 32 groups, 4x time.
+        "vae": Component(D, "AutoencoderKLCogVideoX", dict(
+            in_channels=3, out_channels=3,
+            down_block_types=("CogVideoXDownBlock3D",) * 4, up_block_types=("CogVideoXUpBlock3D",) * 4,
+            block_out_channels=(128, 256, 256, 512), latent_channels=16, layers_per_block=3, act_fn="silu",
+            norm_eps=1e-6, norm_num_groups=32, temporal_compression_ratio=4, sample_height=480,
+            sample_width=720, scaling_factor=vae_scale)),
+        # Script scheduler (snr_shift_scale 3.0 for 2B); CogVideoX-5b's scheduler_config.json uses 1.0.
+        "scheduler": Component(D, "CogVideoXDDIMScheduler", dict(
+            snr_shift_scale=snr_shift, beta_end=0.012, beta_schedule="scaled_linear", beta_start=0.00085,
+            clip_sample=False, num_train_timesteps=1000, prediction_type="v_prediction",
+            rescale_betas_zero_snr=True, set_alpha_to_one=True, timestep_spacing="trailing")),
+    }
+
+
+ARCH_CONFIGS: dict[str, dict[str, Component]] = {
+    "Wan2.1-T2V-1.3B": _wan(heads=12, ffn=8960, layers=30),
+    "Wan2.1-T2V-14B": _wan(heads=40, ffn=13824, layers=40),
+    "CogVideoX-2b": _cogvideox(heads=30, layers=30, rope=False, vae_scale=1.15258426, snr_shift=3.0),
+    "CogVideoX-5b": _cogvideox(heads=48, layers=42, rope=True, vae_scale=0.7, snr_shift=1.0),
+    # LTX-Video 0.9.0 (2B): convert_ltx_to_diffusers.py builds LTXVideoTransformer3DModel() (values below)
+    # and get_vae_config("0.9.0"); its scheduler: dynamic shifting 0.95..2.05, shift_terminal 0.1.
+    "LTX-Video": {
+        "transformer": Component(D, "LTXVideoTransformer3DModel", dict(
+            in_channels=128, out_channels=128, patch_size=1, patch_size_t=1, num_attention_heads=32,
+            attention_head_dim=64, cross_attention_dim=2048, num_layers=28, activation_fn="gelu-approximate",
+            qk_norm="rms_norm_across_heads", norm_elementwise_affine=False, norm_eps=1e-6,
+            caption_channels=4096, attention_bias=True, attention_out_bias=True)),
+        "vae": Component(D, "AutoencoderKLLTXVideo", dict(
+            in_channels=3, out_channels=3, latent_channels=128, block_out_channels=(128, 256, 512, 512),
+            decoder_block_out_channels=(128, 256, 512, 512), layers_per_block=(4, 3, 3, 3, 4),
+            decoder_layers_per_block=(4, 3, 3, 3, 4), spatio_temporal_scaling=(True, True, True, False),
+            decoder_spatio_temporal_scaling=(True, True, True, False),
+            decoder_inject_noise=(False, False, False, False, False), upsample_residual=(False, False, False, False),
+            upsample_factor=(1, 1, 1, 1), patch_size=4, patch_size_t=1, resnet_norm_eps=1e-6,
+            scaling_factor=1.0, encoder_causal=True, decoder_causal=False, timestep_conditioning=False)),
+        "scheduler": Component(D, "FlowMatchEulerDiscreteScheduler", dict(
+            use_dynamic_shifting=True, base_shift=0.95, max_shift=2.05, base_image_seq_len=1024,
+            max_image_seq_len=4096, shift_terminal=0.1)),
+    },
+    # HunyuanVideo (13B): convert_hunyuan_video_to_diffusers.py builds HunyuanVideoTransformer3DModel() and
+    # AutoencoderKLHunyuanVideo() (values below) and FlowMatchEulerDiscreteScheduler(shift=7.0).
+    "HunyuanVideo": {
+        "transformer": Component(D, "HunyuanVideoTransformer3DModel", dict(
+            in_channels=16, out_channels=16, num_attention_heads=24, attention_head_dim=128, num_layers=20,
+            num_single_layers=40, num_refiner_layers=2, mlp_ratio=4.0, patch_size=2, patch_size_t=1,
+            qk_norm="rms_norm", guidance_embeds=True, text_embed_dim=4096, pooled_projection_dim=768,
+            rope_theta=256.0, rope_axes_dim=(16, 56, 56))),
+        "vae": Component(D, "AutoencoderKLHunyuanVideo", dict(
+            in_channels=3, out_channels=3, latent_channels=16,
+            down_block_types=("HunyuanVideoDownBlock3D",) * 4, up_block_types=("HunyuanVideoUpBlock3D",) * 4,
+            block_out_channels=(128, 256, 512, 512), layers_per_block=2, act_fn="silu", norm_num_groups=32,
+            scaling_factor=0.476986, spatial_compression_ratio=8, temporal_compression_ratio=4,
+            mid_block_add_attention=True)),
+        "scheduler": Component(D, "FlowMatchEulerDiscreteScheduler", dict(shift=7.0)),
+    },
+    # Mochi-1 (10B): convert_mochi_to_diffusers.py builds MochiTransformer3DModel() (values below),
+    # AutoencoderKLMochi(latent_channels=12, out_channels=3) and FlowMatchEulerDiscreteScheduler(invert_sigmas=True).
+    "Mochi-1": {
+        "transformer": Component(D, "MochiTransformer3DModel", dict(
+            patch_size=2, num_attention_heads=24, attention_head_dim=128, num_layers=48,
+            pooled_projection_dim=1536, in_channels=12, out_channels=None, qk_norm="rms_norm",
+            text_embed_dim=4096, time_embed_dim=256, activation_fn="swiglu", max_sequence_length=256)),
+        "vae": Component(D, "AutoencoderKLMochi", dict(
+            in_channels=15, out_channels=3, encoder_block_out_channels=(64, 128, 256, 384),
+            decoder_block_out_channels=(128, 256, 512, 768), latent_channels=12,
+            layers_per_block=(3, 3, 4, 6, 3), act_fn="silu", temporal_expansions=(1, 2, 3),
+            spatial_expansions=(2, 2, 2), add_attention_block=(False, True, True, True, True))),
+        "scheduler": Component(D, "FlowMatchEulerDiscreteScheduler", dict(invert_sigmas=True)),
+    },
+    # stabilityai/stable-video-diffusion-img2vid-xt: unet/config.json (320/640/1280/1280 channels, heads
+    # 5/10/20/20, cross-attention 1024, 25 frames); the VAE is the SD encoder (ch 128, mult 1,2,4,4,
+    # 2 resnets, z 4; generative-models' svd config) with a temporal decoder; image_encoder/config.json
+    # is OpenCLIP ViT-H/14 (1280 wide, 32 layers, 16 heads, patch 14, projection 1024); the scheduler is
+    # its scheduler_config.json (EDM-style Euler, v-prediction, Karras sigmas 0.002..700).
+    "SVD-XT": {
+        "unet": Component(D, "UNetSpatioTemporalConditionModel", dict(
+            sample_size=96, in_channels=8, out_channels=4,
+            down_block_types=("CrossAttnDownBlockSpatioTemporal",) * 3 + ("DownBlockSpatioTemporal",),
+            up_block_types=("UpBlockSpatioTemporal",) + ("CrossAttnUpBlockSpatioTemporal",) * 3,
+            block_out_channels=(320, 640, 1280, 1280), addition_time_embed_dim=256,
+            projection_class_embeddings_input_dim=768, layers_per_block=2, cross_attention_dim=1024,
+            transformer_layers_per_block=1, num_attention_heads=(5, 10, 20, 20), num_frames=25)),
+        "vae": Component(D, "AutoencoderKLTemporalDecoder", dict(
+            in_channels=3, out_channels=3, down_block_types=("DownEncoderBlock2D",) * 4,
+            block_out_channels=(128, 256, 512, 512), layers_per_block=2, latent_channels=4, sample_size=768,
+            scaling_factor=0.18215, force_upcast=True)),
+        "image_encoder": Component(T, "CLIPVisionModelWithProjection", dict(
+            hidden_size=1280, intermediate_size=5120, num_attention_heads=16, num_hidden_layers=32,
+            patch_size=14, image_size=224, projection_dim=1024, hidden_act="gelu", layer_norm_eps=1e-5),
+            config_cls="CLIPVisionConfig"),
+        # preprocessor_config.json: 224 px, OpenAI CLIP mean/std (CLIPImageProcessor's defaults).
+        "feature_extractor": Component(T, "CLIPImageProcessor", dict(crop_size=224, size=224)),
+        "scheduler": Component(D, "EulerDiscreteScheduler", dict(
+            beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", interpolation_type="linear",
+            num_train_timesteps=1000, prediction_type="v_prediction", sigma_max=700.0, sigma_min=0.002,
+            steps_offset=1, timestep_spacing="leading", timestep_type="continuous", use_karras_sigmas=True)),
+    },
+}
+
+#: Published denoiser sizes, for ``vbench list`` and the tests: name -> (count, relative tolerance, source).
+#: A model's name rounds its size; where the released checkpoint's size is known it is used instead.
+PUBLISHED_PARAMS: dict[str, tuple[float, float, str]] = {
+    "Wan2.1-T2V-1.3B": (1.42e9, 0.01, "released transformer, 2.84 GB in bf16 (the name says 1.3B)"),
+    "Wan2.1-T2V-14B": (14e9, 0.05, "name / Wan2.1 README: 14B"),
+    "CogVideoX-2b": (1.69e9, 0.01, "released transformer, 3.39 GB in fp16 (the name says 2B)"),
+    "CogVideoX-5b": (5e9, 0.15, "name / CogVideoX README: 5B"),
+    "LTX-Video": (2e9, 0.05, "LTX-Video README: 2B DiT"),
+    "HunyuanVideo": (13e9, 0.05, "HunyuanVideo README: 13B"),
+    "Mochi-1": (10e9, 0.05, "Mochi-1 README: 10B AsymmDiT"),
+    "SVD-XT": (1.5e9, 0.05, "SVD paper: 1.5B-parameter video UNet"),
+}

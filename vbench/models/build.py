@@ -1,0 +1,144 @@
+"""``build_pipeline`` and ``parameter_counts``: one entry point per question, dispatching on the source."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from vbench.errors import UnsupportedError
+
+SOURCES = ("tiny", "arch", "hub", "local")
+
+_DTYPES = {"fp32": "float32", "float32": "float32", "bf16": "bfloat16", "bfloat16": "bfloat16",
+           "fp16": "float16", "float16": "float16"}
+
+
+def as_dtype(dtype: Any) -> Any:
+    """A ``torch.dtype`` from a dtype, a name such as ``"bf16"``, or None (float32)."""
+    import torch
+
+    if dtype is None:
+        return torch.float32
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    name = _DTYPES.get(str(dtype).removeprefix("torch."))
+    if name is None:
+        raise ValueError(f"unknown dtype {dtype!r}; use one of {', '.join(_DTYPES)}")
+    return getattr(torch, name)
+
+
+def build_pipeline(model: dict[str, Any], *, device: Any = "cpu", dtype: Any = None,
+                   quantization: Any = None) -> Any:
+    """Build the pipeline that ``model`` (a RunSpec's ``model`` mapping) describes.
+
+    Args:
+        model: ``{"family", "source", "name", "revision", "path", "weights_seed", "num_layers"}``.
+        device: where the weights go (``"cpu"``, ``"cuda"``, ``"cuda:1"`` ...).
+        dtype: weight dtype (``torch.bfloat16`` or a name like ``"bf16"``); default float32.
+            Modules a model marks ``_keep_in_fp32_modules`` stay float32, as with ``from_pretrained``.
+        quantization: ``hub``/``local`` only: a diffusers ``PipelineQuantizationConfig`` passed to
+            ``from_pretrained`` so the weights load quantized (built by ``vbench.optim.quantize``).
+
+    Returns:
+        A :class:`vbench.models.BuiltPipeline`.
+
+    Raises:
+        UnsupportedError: the source cannot be built here (unknown architecture, hub model not
+            reachable or cached, missing local directory, ``num_layers`` with real weights).
+    """
+    import torch
+
+    from vbench.models.arch import build_arch, build_tiny
+    from vbench.models.built import finish
+    from vbench.models.specs import spec, text_shape
+
+    dtype = as_dtype(dtype)
+    device = torch.device(device)
+    source = model.get("source")
+    start = time.perf_counter()
+    tiny_sized = source == "tiny"
+    if source == "tiny":
+        pipe, family, extra = build_tiny(model, device=device, dtype=dtype)
+    elif source == "arch":
+        pipe, family, extra = build_arch(model, device=device, dtype=dtype)
+    elif source in ("hub", "local"):
+        pipe, family, extra = _pretrained(model, device=device, dtype=dtype, quantization=quantization)
+        tiny_sized = _is_tiny_config(family, dict(getattr(pipe, spec(family).denoiser_attr).config))
+        if tiny_sized:
+            from vbench.models.tiny import adjust
+
+            adjust(family, "vae", pipe.vae)
+    else:
+        raise UnsupportedError(f"unknown model source {source!r}; known: {', '.join(SOURCES)}")
+    s = spec(family)
+    text = text_shape(family, dict(getattr(pipe, s.denoiser_attr).config), tiny=tiny_sized)
+    has_text = bool(s.text_components) and all(getattr(pipe, c, None) is not None for c in s.text_components)
+    return finish(pipe, family=family, source=source, name=model.get("name"),
+                  embeddings="text_encoder" if has_text else "pseudo",
+                  load_s=time.perf_counter() - start, text=text, extra=extra)
+
+
+def _pretrained(model: dict[str, Any], *, device: Any, dtype: Any,
+                quantization: Any = None) -> tuple[Any, str, dict[str, Any]]:
+    from vbench.models.pretrained import load_hub, load_local, pipeline_family
+
+    if model.get("num_layers") is not None:
+        raise UnsupportedError("num_layers cuts random-weight models only (sources tiny and arch), "
+                               f"not {model.get('source')!r} weights")
+    load = load_hub if model.get("source") == "hub" else load_local
+    pipe = load(model, dtype=dtype, quantization=quantization)
+    family = pipeline_family(pipe)
+    if model.get("family") not in (None, family):
+        raise UnsupportedError(f"{type(pipe).__name__} is a {family} pipeline, not {model.get('family')}")
+    from vbench.models.materialize import realign
+
+    pipe = pipe.to(device)
+    copied = sum(realign(m) for m in pipe.components.values() if hasattr(m, "named_parameters"))
+    return pipe, family, {"realigned_tensors": copied}
+
+
+def _is_tiny_config(family: str, config: dict[str, Any]) -> bool:
+    """Whether a loaded denoiser has vbench's tiny config (then it gets the tiny text length)."""
+    from vbench.models.specs import spec
+    from vbench.models.tiny import TINY
+
+    def norm(value: Any) -> Any:
+        return list(value) if isinstance(value, (list, tuple)) else value
+
+    wanted = TINY[family][spec(family).denoiser_attr].kwargs
+    skip = set(spec(family).layer_keys)
+    return all(norm(config.get(k)) == norm(v) for k, v in wanted.items() if k not in skip)
+
+
+def parameter_counts(model: dict[str, Any]) -> dict[str, int]:
+    """``{"denoiser": n, "vae": n}`` for ``model``, computed on the meta device (no weight memory).
+
+    For ``hub`` and ``local`` only the component configs are read (from the cache when offline).
+
+    >>> parameter_counts({"family": "wan", "source": "arch", "name": "Wan2.1-T2V-1.3B"})["denoiser"]
+    1418996800
+    """
+    from vbench.models.arch import arch_components, on_meta
+    from vbench.models.materialize import count_parameters
+    from vbench.models.specs import spec
+
+    source = model.get("source")
+    if source in ("hub", "local"):
+        from vbench.models.pretrained import config_counts
+
+        return config_counts(model, model["family"])
+    if source == "arch":
+        family, parts = arch_components(model.get("name"), model.get("num_layers"))
+    elif source == "tiny":
+        from vbench.models.components import cut_layers
+        from vbench.models.tiny import TINY
+
+        family = model["family"]
+        parts = dict(TINY[family])
+        attr = spec(family).denoiser_attr
+        parts[attr] = cut_layers(parts[attr], spec(family).layer_keys, model.get("num_layers"))
+    else:
+        raise UnsupportedError(f"unknown model source {source!r}; known: {', '.join(SOURCES)}")
+    denoiser = on_meta(parts[spec(family).denoiser_attr], include_buffers=True)
+    vae = on_meta(parts["vae"], include_buffers=True)
+    return {"denoiser": count_parameters(denoiser), "vae": count_parameters(vae)}

@@ -1,0 +1,99 @@
+"""The result of building a pipeline: the diffusers pipeline plus what the harness needs to run it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class BuiltPipeline:
+    """A ready diffusers pipeline and how to call and instrument it.
+
+    Attributes:
+        pipe: the diffusers ``DiffusionPipeline`` (WanPipeline, CogVideoXPipeline, ...).
+        family: wan | cogvideox | ltx | svd | hunyuan | mochi.
+        source: tiny | arch | hub | local.
+        denoiser_attr: the pipeline attribute holding the denoiser ("transformer" or "unet").
+        embeddings: "pseudo" (no text encoder: seeded pseudo-embeddings; for SVD a seeded pseudo
+            conditioning image) or "text_encoder" (prompts go through the real encoders).
+        load_s: wall seconds spent building or loading.
+        info: plain-JSON facts: ``denoiser_params``, ``vae_params``, ``config`` (the denoiser's),
+            ``name``, ``text`` (conditioning shape), ``dtype``, ``device``.
+        stage_methods: ``{"text_encode": (obj, name), "vae_decode": (obj, name)}``, methods the
+            harness may wrap to time those stages. For SVD "text_encode" is the image encoding.
+
+    Example (CPU, a second or two):
+
+    >>> from vbench.models import build_pipeline
+    >>> built = build_pipeline({"family": "wan", "source": "tiny", "weights_seed": 0})
+    >>> kw = built.call_kwargs({"prompt": "a fox", "seed": 0, "num_frames": 5, "height": 32,
+    ...                         "width": 32, "num_inference_steps": 2, "guidance_scale": 5.0}, device="cpu")
+    >>> built.pipe(**kw).frames.shape
+    (1, 5, 32, 32, 3)
+    """
+
+    pipe: Any
+    family: str
+    source: str
+    denoiser_attr: str
+    embeddings: str
+    load_s: float
+    info: dict[str, Any] = field(default_factory=dict)
+    stage_methods: dict[str, tuple[Any, str]] = field(default_factory=dict)
+
+    def call_kwargs(self, workload: dict[str, Any], *, device: Any) -> dict[str, Any]:
+        """Complete kwargs for ``self.pipe(**kw)`` from a RunSpec workload (frames as floats in [0, 1])."""
+        from vbench.models.calls import call_kwargs
+
+        return call_kwargs(self, workload, device=device)
+
+    @property
+    def denoiser(self) -> Any:
+        """The transformer or UNet."""
+        return getattr(self.pipe, self.denoiser_attr)
+
+    @property
+    def vae(self) -> Any:
+        """The VAE."""
+        return self.pipe.vae
+
+
+def finish(pipe: Any, *, family: str, source: str, name: str | None, embeddings: str, load_s: float,
+           text: dict[str, Any] | None, extra: dict[str, Any] | None = None) -> BuiltPipeline:
+    """Wrap a built pipeline: progress bar off, stage methods and info filled in."""
+    from vbench.models.materialize import count_parameters
+    from vbench.models.specs import spec
+
+    s = spec(family)
+    pipe.set_progress_bar_config(disable=True)
+    denoiser = getattr(pipe, s.denoiser_attr)
+    info: dict[str, Any] = {
+        "name": name,
+        "denoiser_params": count_parameters(denoiser),
+        "vae_params": count_parameters(pipe.vae),
+        "config": _plain(dict(denoiser.config)),
+        "text": text,
+        "dtype": str(denoiser.dtype).removeprefix("torch."),
+        "device": str(denoiser.device),
+    }
+    encoder = getattr(pipe, "image_encoder", None)
+    if encoder is not None:
+        info["image_encoder_params"] = count_parameters(encoder)
+    info.update(extra or {})
+    return BuiltPipeline(
+        pipe=pipe, family=family, source=source, denoiser_attr=s.denoiser_attr, embeddings=embeddings,
+        load_s=load_s, info=info,
+        stage_methods={"text_encode": (pipe, s.encode_method), "vae_decode": (pipe.vae, "decode")},
+    )
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-compatible copy (tuples to lists, private keys and odd objects dropped or stringified)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items() if not str(k).startswith("_")}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)

@@ -1,0 +1,80 @@
+"""The keyword arguments of one pipeline call, in diffusers' own names, for every family.
+
+The workload (``prompt``, ``negative_prompt``, ``seed``, ``num_frames``, ``height``, ``width``,
+``num_inference_steps``, ``guidance_scale``, ``num_videos_per_prompt``) maps onto each
+pipeline's ``__call__``. With pseudo-embeddings the prompt becomes ``prompt_embeds`` (+ masks,
+pooled vectors, negatives) repeated for each video, because diffusers' pipelines do not repeat
+embeddings passed in; the pipeline is then called with ``num_videos_per_prompt=1`` and draws the
+same batched noise it would have drawn itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vbench.models.specs import spec
+
+
+def generator(seed: int, device: Any) -> Any:
+    """A fresh ``torch.Generator`` on ``device`` seeded with ``seed``."""
+    import torch
+
+    return torch.Generator(device=torch.device(device)).manual_seed(int(seed))
+
+
+def call_kwargs(built: Any, workload: dict[str, Any], *, device: Any) -> dict[str, Any]:
+    """Complete kwargs for ``built.pipe(**kwargs)``; two calls give bit-identical tensors.
+
+    Args:
+        built: a :class:`vbench.models.BuiltPipeline`.
+        workload: the RunSpec's ``workload`` mapping.
+        device: the execution device (the generator and the conditioning tensors go there).
+    """
+    s = spec(built.family)
+    videos = int(workload.get("num_videos_per_prompt") or 1)
+    prompt = str(workload.get("prompt") or "")
+    guidance = float(workload["guidance_scale"])
+    kwargs: dict[str, Any] = {
+        "num_frames": int(workload["num_frames"]),
+        "height": int(workload["height"]),
+        "width": int(workload["width"]),
+        "num_inference_steps": int(workload["num_inference_steps"]),
+        "generator": generator(workload.get("seed", 0), device),
+        "output_type": "np",
+    }
+    if built.family == "svd":
+        from vbench.models.embeddings import pseudo_image
+
+        size = int(built.pipe.image_encoder.config.image_size)
+        # The image stays on the CPU: the pipeline's CLIP processor converts it through numpy.
+        # SVD has no `guidance_scale`: its guidance ramps from min to max over the frames.
+        kwargs.update(image=pseudo_image(prompt, size), max_guidance_scale=guidance,
+                      min_guidance_scale=min(1.0, guidance), num_videos_per_prompt=videos)
+        return kwargs
+    kwargs["guidance_scale"] = guidance
+    if built.embeddings == "text_encoder":
+        kwargs.update(prompt=prompt, num_videos_per_prompt=videos)
+        if s.negatives:
+            kwargs["negative_prompt"] = str(workload.get("negative_prompt") or "")
+        return kwargs
+    kwargs["num_videos_per_prompt"] = 1
+    kwargs.update(_embeds(built, prompt, "", videos, device))
+    if s.negatives:
+        kwargs.update(_embeds(built, str(workload.get("negative_prompt") or ""), "negative_", videos, device))
+    return kwargs
+
+
+def _embeds(built: Any, text: str, prefix: str, videos: int, device: Any) -> dict[str, Any]:
+    from vbench.models.embeddings import pseudo_text
+
+    s = spec(built.family)
+    shape = built.info["text"]
+    out = pseudo_text(text, seq_len=shape["seq_len"], dim=shape["dim"], dtype=built.denoiser.dtype,
+                      device=device, batch=videos, mask=s.mask, pooled_dim=shape.get("pooled_dim"),
+                      zero_pad=s.zero_pad)
+    kwargs = {f"{prefix}prompt_embeds": out["embeds"]}
+    if "mask" in out:
+        kwargs[f"{prefix}prompt_attention_mask"] = out["mask"]
+    if "pooled" in out:
+        kwargs[f"{prefix}pooled_prompt_embeds"] = out["pooled"]
+    return kwargs

@@ -1,0 +1,88 @@
+"""What each family's diffusers pipeline needs from us, as plain data (no torch import).
+
+A :class:`FamilySpec` says which pipeline class to build, where its denoiser lives, which
+components encode text, and what the text conditioning looks like (sequence length, width,
+masks, pooled vectors), so the same code can make pseudo-embeddings for any source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FamilySpec:
+    """How one family's pipeline is built and called."""
+
+    name: str
+    pipeline: str  #: diffusers pipeline class name
+    denoiser_attr: str  #: "transformer" or "unet"
+    #: pipeline components that turn prompts into embeddings (all must be present for real text)
+    text_components: tuple[str, ...]
+    #: prompt-embedding width: the denoiser config key that holds it
+    text_dim_key: str | None = None
+    #: published text sequence length (tokens after the tokenizer's padding/truncation)
+    seq_len: int = 0
+    #: denoiser config key that fixes the sequence length, when the model has one
+    seq_len_key: str | None = None
+    mask: str | None = None  #: attention-mask dtype the pipeline's own encoder returns: "bool" | "long"
+    pooled_dim_key: str | None = None  #: denoiser config key of the pooled-embedding width
+    negatives: bool = True  #: whether classifier-free guidance takes negative embeddings
+    zero_pad: bool = False  #: positions after the prompt's tokens are zeros (Wan's umT5 handling)
+    #: denoiser config keys that ``num_layers`` cuts (transformer blocks; for the SVD UNet, resnets per block)
+    layer_keys: tuple[str, ...] = ("num_layers",)
+    #: the method that encodes the conditioning (timed as the "text_encode" stage)
+    encode_method: str = "encode_prompt"
+
+
+#: Sequence length used by every tiny pipeline (FACTS.md: embeddings of shape (1, 16, dim)).
+TINY_SEQ_LEN = 16
+
+SPECS: dict[str, FamilySpec] = {
+    # umT5-XXL, 512 tokens, zero-padded after the prompt (pipeline_wan.py `_get_t5_prompt_embeds`).
+    "wan": FamilySpec("wan", "WanPipeline", "transformer", ("tokenizer", "text_encoder"),
+                      text_dim_key="text_dim", seq_len=512, zero_pad=True),
+    # T5-XXL, 226 tokens, no mask (max_text_seq_length of the transformer config).
+    "cogvideox": FamilySpec("cogvideox", "CogVideoXPipeline", "transformer", ("tokenizer", "text_encoder"),
+                            text_dim_key="text_embed_dim", seq_len=226, seq_len_key="max_text_seq_length"),
+    # T5-XXL, 128 tokens, boolean mask (pipeline_ltx.py).
+    "ltx": FamilySpec("ltx", "LTXPipeline", "transformer", ("tokenizer", "text_encoder"),
+                      text_dim_key="caption_channels", seq_len=128, mask="bool"),
+    # Llama hidden states (256 tokens after the template crop) + CLIP-L pooled 768; embedded guidance,
+    # negatives only with true_cfg_scale > 1, which vbench does not set.
+    "hunyuan": FamilySpec("hunyuan", "HunyuanVideoPipeline", "transformer",
+                          ("tokenizer", "text_encoder", "tokenizer_2", "text_encoder_2"),
+                          text_dim_key="text_embed_dim", seq_len=256, mask="long",
+                          pooled_dim_key="pooled_projection_dim", negatives=False,
+                          layer_keys=("num_layers", "num_single_layers")),
+    # T5-XXL, 256 tokens, boolean mask (pipeline_mochi.py).
+    "mochi": FamilySpec("mochi", "MochiPipeline", "transformer", ("tokenizer", "text_encoder"),
+                        text_dim_key="text_embed_dim", seq_len=256, seq_len_key="max_sequence_length",
+                        mask="bool"),
+    # Image-conditioned: a CLIP image encoder always runs on the (pseudo) conditioning image.
+    "svd": FamilySpec("svd", "StableVideoDiffusionPipeline", "unet", (), negatives=False,
+                      layer_keys=("layers_per_block",), encode_method="_encode_image"),
+}
+
+
+def spec(family: str) -> FamilySpec:
+    """The spec of ``family``; a clear error for an unknown name."""
+    try:
+        return SPECS[family]
+    except KeyError:
+        raise ValueError(f"unknown model family {family!r}; known: {', '.join(SPECS)}") from None
+
+
+def text_shape(family: str, denoiser_config: dict, *, tiny: bool) -> dict | None:
+    """Shape of the prompt conditioning for a denoiser config: ``{"seq_len", "dim", "pooled_dim"}``.
+
+    ``None`` for SVD (conditioned on an image, not text).
+    """
+    s = spec(family)
+    if s.text_dim_key is None:
+        return None
+    seq_len = TINY_SEQ_LEN if tiny else s.seq_len
+    if s.seq_len_key and denoiser_config.get(s.seq_len_key):
+        seq_len = int(denoiser_config[s.seq_len_key])
+    pooled = int(denoiser_config[s.pooled_dim_key]) if s.pooled_dim_key else None
+    return {"seq_len": seq_len, "dim": int(denoiser_config[s.text_dim_key]), "pooled_dim": pooled}

@@ -1,0 +1,129 @@
+"""The ``tiny`` source: each family's real diffusers pipeline with small seeded random weights.
+
+The sizes are diffusers' own test sizes (recorded in FACTS.md for diffusers 0.42.1); every
+family runs on a CPU in well under a second at 32-64 px. Text encoders are left out and
+embeddings are passed in directly (see :mod:`vbench.models.embeddings`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vbench.models.components import Component
+
+D = "diffusers"
+T = "transformers"
+
+TINY: dict[str, dict[str, Component]] = {
+    "wan": {
+        "transformer": Component(D, "WanTransformer3DModel", dict(
+            patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16,
+            out_channels=16, text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
+            qk_norm="rms_norm_across_heads", rope_max_seq_len=32)),
+        "vae": Component(D, "AutoencoderKLWan", dict(
+            base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+            temperal_downsample=[False, True, True])),
+        "scheduler": Component(D, "FlowMatchEulerDiscreteScheduler", dict(shift=7.0)),
+    },
+    "cogvideox": {
+        "transformer": Component(D, "CogVideoXTransformer3DModel", dict(
+            num_attention_heads=4, attention_head_dim=8, in_channels=4, out_channels=4, time_embed_dim=2,
+            text_embed_dim=32, num_layers=1, sample_width=2, sample_height=2, sample_frames=9,
+            patch_size=2, temporal_compression_ratio=4, max_text_seq_length=16)),
+        "vae": Component(D, "AutoencoderKLCogVideoX", dict(
+            in_channels=3, out_channels=3, down_block_types=("CogVideoXDownBlock3D",) * 4,
+            up_block_types=("CogVideoXUpBlock3D",) * 4, block_out_channels=(8, 8, 8, 8),
+            latent_channels=4, layers_per_block=1, norm_num_groups=2, temporal_compression_ratio=4)),
+        "scheduler": Component(D, "CogVideoXDDIMScheduler"),
+    },
+    "ltx": {
+        "transformer": Component(D, "LTXVideoTransformer3DModel", dict(
+            in_channels=8, out_channels=8, patch_size=1, patch_size_t=1, num_attention_heads=4,
+            attention_head_dim=8, cross_attention_dim=32, num_layers=1, caption_channels=32)),
+        "vae": Component(D, "AutoencoderKLLTXVideo", dict(
+            in_channels=3, out_channels=3, latent_channels=8, block_out_channels=(8, 8, 8, 8),
+            decoder_block_out_channels=(8, 8, 8, 8), layers_per_block=(1, 1, 1, 1, 1),
+            decoder_layers_per_block=(1, 1, 1, 1, 1), spatio_temporal_scaling=(True, True, False, False),
+            decoder_spatio_temporal_scaling=(True, True, False, False), decoder_inject_noise=(False,) * 5,
+            upsample_residual=(False,) * 4, upsample_factor=(1, 1, 1, 1), timestep_conditioning=False,
+            patch_size=1, patch_size_t=1, encoder_causal=True, decoder_causal=False)),
+        "scheduler": Component(D, "FlowMatchEulerDiscreteScheduler"),
+    },
+    "svd": {
+        "unet": Component(D, "UNetSpatioTemporalConditionModel", dict(
+            block_out_channels=(32, 64), layers_per_block=2, sample_size=32, in_channels=8, out_channels=4,
+            down_block_types=("CrossAttnDownBlockSpatioTemporal", "DownBlockSpatioTemporal"),
+            up_block_types=("UpBlockSpatioTemporal", "CrossAttnUpBlockSpatioTemporal"),
+            cross_attention_dim=32, num_attention_heads=8, projection_class_embeddings_input_dim=96,
+            addition_time_embed_dim=32)),
+        # An 8x VAE: the 2x test VAE made 128 px x 32 frames take 190 s (FACTS.md).
+        "vae": Component(D, "AutoencoderKLTemporalDecoder", dict(
+            block_out_channels=[32, 32, 32, 32], in_channels=3, out_channels=3,
+            down_block_types=["DownEncoderBlock2D"] * 4, latent_channels=4)),
+        "image_encoder": Component(T, "CLIPVisionModelWithProjection", dict(
+            hidden_size=32, projection_dim=32, num_hidden_layers=5, num_attention_heads=4, image_size=32,
+            intermediate_size=37, patch_size=1), config_cls="CLIPVisionConfig"),
+        "feature_extractor": Component(T, "CLIPImageProcessor", dict(crop_size=32, size=32)),
+        "scheduler": Component(D, "EulerDiscreteScheduler", dict(
+            beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", interpolation_type="linear",
+            num_train_timesteps=1000, prediction_type="v_prediction", sigma_max=700.0, sigma_min=0.002,
+            steps_offset=1, timestep_spacing="leading", timestep_type="continuous", use_karras_sigmas=True)),
+    },
+    "hunyuan": {
+        "transformer": Component(D, "HunyuanVideoTransformer3DModel", dict(
+            in_channels=4, out_channels=4, num_attention_heads=2, attention_head_dim=10, num_layers=1,
+            num_single_layers=1, num_refiner_layers=1, patch_size=1, patch_size_t=1, guidance_embeds=True,
+            text_embed_dim=16, pooled_projection_dim=8, rope_axes_dim=(2, 4, 4))),
+        "vae": Component(D, "AutoencoderKLHunyuanVideo", dict(
+            in_channels=3, out_channels=3, latent_channels=4, down_block_types=("HunyuanVideoDownBlock3D",) * 4,
+            up_block_types=("HunyuanVideoUpBlock3D",) * 4, block_out_channels=(8, 8, 8, 8), layers_per_block=1,
+            act_fn="silu", norm_num_groups=4, scaling_factor=0.476986, spatial_compression_ratio=8,
+            temporal_compression_ratio=4, mid_block_add_attention=True)),
+        "scheduler": Component(D, "FlowMatchEulerDiscreteScheduler", dict(shift=7.0)),
+    },
+    "mochi": {
+        "transformer": Component(D, "MochiTransformer3DModel", dict(
+            patch_size=2, num_attention_heads=2, attention_head_dim=8, num_layers=2, pooled_projection_dim=16,
+            in_channels=12, out_channels=None, qk_norm="rms_norm", text_embed_dim=32, time_embed_dim=4,
+            activation_fn="swiglu", max_sequence_length=16)),
+        "vae": Component(D, "AutoencoderKLMochi", dict(
+            latent_channels=12, out_channels=3, encoder_block_out_channels=(32,) * 4,
+            decoder_block_out_channels=(32,) * 4, layers_per_block=(1, 1, 1, 1, 1))),
+        "scheduler": Component(D, "FlowMatchEulerDiscreteScheduler"),
+    },
+}
+
+
+def adjust(family: str, name: str, obj: Any) -> None:
+    """Fix-ups the tiny sizes need after construction (as in diffusers' own tests)."""
+    if family == "mochi" and name == "transformer":
+        # Uninitialised frequencies (torch.empty-like) would make outputs depend on memory contents.
+        obj.pos_frequencies.data.zero_()
+    if family == "ltx" and name == "vae":
+        # Frame-wise encoding/decoding assumes the published VAE's 8x temporal compression.
+        obj.use_framewise_encoding = False
+        obj.use_framewise_decoding = False
+
+
+def build_components(family: str, weights_seed: int, num_layers: int | None = None) -> dict[str, Any]:
+    """Instantiate the tiny components of ``family`` in float32 on the CPU.
+
+    Each model component is built right after ``torch.manual_seed(weights_seed + i)`` (inside a
+    forked RNG, so the caller's random state is untouched): bit-identical across processes.
+    """
+    import torch
+
+    from vbench.models.components import cut_layers, make
+    from vbench.models.specs import spec
+
+    parts = dict(TINY[family])
+    denoiser_attr = spec(family).denoiser_attr
+    parts[denoiser_attr] = cut_layers(parts[denoiser_attr], spec(family).layer_keys, num_layers)
+    built: dict[str, Any] = {}
+    with torch.random.fork_rng(devices=[]):
+        for index, (name, component) in enumerate(parts.items()):
+            torch.manual_seed(int(weights_seed) + index)
+            obj = make(component)
+            adjust(family, name, obj)
+            built[name] = obj
+    return built
