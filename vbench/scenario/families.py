@@ -31,6 +31,8 @@ class Family:
     pipeline: str  #: the diffusers pipeline class
     frames: FrameRule
     spatial_multiple: int  #: height and width must be multiples of this
+    min_frames: int = 1  #: fewest frames the pipeline accepts
+    min_steps: int = 1  #: fewest denoising steps the pipeline's schedule accepts
     #: stricter rules of the full-size published models (``arch``/``hub``/``local``), when they differ
     full_frames: FrameRule | None = None
     full_spatial_multiple: int | None = None
@@ -48,9 +50,10 @@ FAMILIES: dict[str, Family] = {
     "cogvideox": Family("cogvideox", "CogVideoXPipeline", FrameRule(8), 16),
     # LTX-Video's published VAE compresses time 8x and space 32x; the tiny VAE 4x in time.
     "ltx": Family("ltx", "LTXPipeline", FrameRule(4), 32, full_frames=FrameRule(8)),
-    "svd": Family("svd", "StableVideoDiffusionPipeline", FrameRule(1), 8),
+    "svd": Family("svd", "StableVideoDiffusionPipeline", FrameRule(1), 8, min_frames=2),
     "hunyuan": Family("hunyuan", "HunyuanVideoPipeline", FrameRule(4), 16),
-    "mochi": Family("mochi", "MochiPipeline", FrameRule(6), 16),
+    # Mochi's schedule divides by (steps - 1)
+    "mochi": Family("mochi", "MochiPipeline", FrameRule(6), 16, min_steps=2),
 }
 
 #: Published architectures the ``arch`` source can build with random weights, by family.

@@ -189,9 +189,15 @@ def _family_rules(model: ModelSpec, workload: WorkloadSettings, combo: Assignmen
         return f"sweep axis {path}" if path in combo else path
 
     problems = []
-    if not rule.allows(workload.num_frames):
+    if workload.num_frames < family.min_frames:
+        problems.append(Problem(origin("num_frames"), f"{workload.num_frames} frames is too few for family "
+                                f"{model.family!r}; allowed: at least {family.min_frames}"))
+    elif not rule.allows(workload.num_frames):
         problems.append(Problem(origin("num_frames"), f"{workload.num_frames} frames is not allowed for family "
                                 f"{model.family!r} ({model.source}); allowed: {rule.describe()}"))
+    if workload.num_inference_steps < family.min_steps:
+        problems.append(Problem(origin("num_inference_steps"), f"{workload.num_inference_steps} steps is too few "
+                                f"for family {model.family!r}; allowed: at least {family.min_steps}"))
     for field in ("height", "width"):
         value = getattr(workload, field)
         if value % multiple:
