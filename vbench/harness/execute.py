@@ -21,14 +21,18 @@ from vbench.harness.records import failure, header, now
 
 
 def execute_run(spec: dict, *, session: str | None = None, outputs_dir: str | None = None,
-                isolation: dict | None = None, hook: str | None = None) -> dict[str, Any]:
-    """Measure one run described by a RunSpec dict; never raises (but for KeyboardInterrupt)."""
+                isolation: dict | None = None, hook: str | None = None, loop: Any = None) -> dict[str, Any]:
+    """Measure one run described by a RunSpec dict; never raises (but for KeyboardInterrupt).
+
+    ``loop(runner, measure, on_warm) -> (cold_call, warmup_seconds, timed_calls)`` replaces
+    :func:`repeat_loop` (the pytest plugin lets pytest-benchmark drive the timed calls).
+    """
     started = now()
     partial: dict[str, Any] = {}
     try:
         if hook:
             _call_hook(hook, spec)
-        record = _measure(spec, partial, outputs_dir)
+        record = _measure(spec, partial, outputs_dir, loop)
     except Exception as exc:  # noqa: BLE001 -- every failure becomes a record
         status, reason = classify(exc)
         record = failure(spec, status, reason, traceback=format_traceback(exc), **partial)
@@ -44,14 +48,16 @@ def _call_hook(hook: str, spec: dict) -> None:
     getattr(importlib.import_module(module), func)(spec)
 
 
-def _measure(spec: dict, partial: dict, outputs_dir: str | None) -> dict[str, Any]:
+def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = None) -> dict[str, Any]:
     import torch
 
     from vbench.env import fingerprint
     from vbench.measure.device import resolve, synchronize
     from vbench.models import build_pipeline
     from vbench.optim import apply_optimizations
+    from vbench.optim.compiling import CompileWatch
     from vbench.optim.precision import build_dtype
+    from vbench.optim.quantize import load_config
 
     measure, workload = spec["measure"], spec["workload"]
     device = resolve_device(measure["device"])
@@ -59,23 +65,20 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None) -> dict[str, An
     partial["env"] = fingerprint()
     with torch.inference_mode(False), torch.no_grad():
         t0 = time.perf_counter()
-        built = build_pipeline(spec["model"], device=str(device), dtype=build_dtype(spec["optimizations"]))
+        quantization = load_config(spec["optimizations"], spec["model"], device)  # hub/local: quantized loading
+        built = build_pipeline(spec["model"], device=str(device), dtype=build_dtype(spec["optimizations"], spec["model"]),
+                               **({"quantization": quantization} if quantization is not None else {}))
         synchronize(resolve(device))
         partial["timing"] = {"load_s": time.perf_counter() - t0}
-        applied = apply_optimizations(built, spec["optimizations"], device)
+        applied = apply_optimizations(built, spec["optimizations"], device, workload=workload)
         partial["applied"] = applied
         weights = weight_bytes(built)
         runner = CallRunner(built, workload, device, measure["sample_interval_ms"])
-        cold = runner.call()
-        warm_s = [cold["timing"].e2e_s]
-        for _ in range(max(measure["warmup"] - 1, 0)):
-            warm_s.append(runner.call()["timing"].e2e_s)
-        calls = [] if measure["warmup"] else [cold]
-        total = sum(c["timing"].e2e_s for c in calls)
-        while len(calls) < measure["max_repeats"] and (len(calls) < measure["repeats"]
-                                                       or total < measure["min_seconds"]):
-            calls.append(runner.call())
-            total += calls[-1]["timing"].e2e_s
+        watch = CompileWatch().start() if "compile" in applied else None
+        cold, warm_s, calls = (loop or repeat_loop)(runner, measure,
+                                                    watch.mark_warm if watch is not None else (lambda: None))
+        if watch is not None:  # compile time apart from steady state; recompiles in timed calls flagged
+            applied["compile"].update(watch.stop())
         flops = runner.flops() if measure["flops"] else {"unavailable": {"flops": "measure.flops is off"}}
     video = to_uint8(calls[-1]["frames"])
     record = header(spec)
@@ -95,6 +98,23 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None) -> dict[str, An
                                                 f"returned {video.shape[1]}")
     del built, runner
     return record
+
+
+def repeat_loop(runner: CallRunner, measure: dict, on_warm) -> tuple[dict, list[float], list[dict]]:
+    """The measuring loop: ``warmup`` calls (the first is the cold one), then timed calls until both
+    ``repeats`` and ``min_seconds`` are reached, at most ``max_repeats``. With no warmup the cold
+    call is the first timed one."""
+    cold = runner.call()
+    warm_s = [cold["timing"].e2e_s]
+    for _ in range(max(measure["warmup"] - 1, 0)):
+        warm_s.append(runner.call()["timing"].e2e_s)
+    on_warm()
+    calls = [] if measure["warmup"] else [cold]
+    total = sum(c["timing"].e2e_s for c in calls)
+    while len(calls) < measure["max_repeats"] and (len(calls) < measure["repeats"] or total < measure["min_seconds"]):
+        calls.append(runner.call())
+        total += calls[-1]["timing"].e2e_s
+    return cold, warm_s, calls
 
 
 def resolve_device(name: str):
@@ -165,25 +185,14 @@ def torch_device_name(device) -> str | None:
 
 
 def weight_bytes(built: Any) -> dict[str, Any]:
-    """Bytes of parameters and buffers per component, measured on the tensors themselves."""
-    import torch
+    """Bytes of parameters and buffers per component, measured on the tensors themselves (packed
+    storage for quantized tensor subclasses)."""
+    from vbench.optim.tensors import module_bytes, pipeline_modules
 
-    out: dict[str, Any] = {}
-    for name, comp in built.pipe.components.items():
-        if isinstance(comp, torch.nn.Module):
-            out[f"{name}_bytes"] = sum(_nbytes(t) for t in [*comp.parameters(), *comp.buffers()])
-    out["total_bytes"] = sum(v for v in out.values())
+    out: dict[str, Any] = {f"{name}_bytes": module_bytes(m) for name, m in pipeline_modules(built.pipe).items()}
+    out["total_bytes"] = sum(out.values())
     out["denoiser_bytes"] = out.get(f"{built.denoiser_attr}_bytes")
     return out
-
-
-def _nbytes(t) -> int:
-    # quantized tensor subclasses report their packed storage through their inner tensors
-    inner = getattr(t, "__tensor_flatten__", None)
-    if inner is not None and type(t).__name__ not in ("Parameter", "Tensor"):
-        names, _ = t.__tensor_flatten__()
-        return sum(_nbytes(getattr(t, n)) for n in names)
-    return t.numel() * t.element_size()
 
 
 def _outputs(video, calls: list[dict], outputs_dir: str | None) -> dict[str, Any]:

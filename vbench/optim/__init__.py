@@ -1,10 +1,10 @@
-"""Optimizations as transforms: each a function ``apply(built, settings, device) -> dict`` of what changed.
+"""Optimizations as transforms: each a function ``apply(built, settings, ctx) -> dict`` of what changed.
 
 The order in which they are applied is decided in one place, :data:`ORDER`. A transform that cannot
 run here raises :class:`vbench.errors.UnsupportedError` with the reason; the run becomes an
 ``unsupported`` record.
 """
 
-from vbench.optim.apply import ORDER, apply_optimizations
+from vbench.optim.apply import ORDER, Context, apply_optimizations
 
-__all__ = ["ORDER", "apply_optimizations"]
+__all__ = ["ORDER", "Context", "apply_optimizations"]

@@ -1,38 +1,118 @@
-"""Applying a run's optimizations to a built pipeline, in one fixed order."""
+"""Applying a run's optimizations to a built pipeline, in one fixed order.
+
+Each transform is ``apply(built, optimizations, ctx) -> dict`` of what it changed (``ctx`` holds the
+device, the run's workload and the lazily taken fidelity probe); the dicts land in the record
+under ``applied[name]``. The order:
+
+1. precision lowering -- float cast, then int8/nf4, fp8 or per-module dynamic; every later
+   transform sees the final weights. The denoiser's relative output error against fp32 is
+   measured across this stage and stated in ``applied["precision"]["fidelity"]``.
+2. attention backend (sets processors on the final modules).
+3. VAE slicing/tiling, then chunked VAE decode and the denoiser's frame chunking (wrap forwards).
+4. offload (hooks move the final weights).
+5. compile last, so it traces everything above.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from vbench.errors import UnsupportedError
-from vbench.optim import precision
+from vbench.optim import (
+    attention,
+    chunking,
+    compiling,
+    dynamic,
+    fp8,
+    offload,
+    precision,
+    quantize,
+    vae,
+    vae_chunking,
+)
+from vbench.optim.fidelity import Probe
 
 Transform = Callable[[Any, dict, Any], dict]
 
-#: (name, is it requested?, transform). Precision first: later transforms see the final dtypes.
+#: (name, is it requested?, transform), applied in this order.
 ORDER: list[tuple[str, Callable[[dict], bool], Transform]] = [
     ("precision", lambda o: True, precision.apply),
+    ("quantize", quantize.wanted, quantize.apply),
+    ("fp8", fp8.wanted, fp8.apply),
+    ("dynamic", dynamic.wanted, dynamic.apply),
+    ("attention", attention.wanted, attention.apply),
+    ("vae", vae.wanted, vae.apply),
+    ("vae_chunking", vae_chunking.wanted, vae_chunking.apply),
+    ("chunking", chunking.wanted, chunking.apply),
+    ("offload", offload.wanted, offload.apply),
+    ("compile", compiling.wanted, compiling.apply),
 ]
 
+#: The transforms that lower precision; the fidelity probe brackets them.
+LOWERING = ("precision", "quantize", "fp8", "dynamic")
+
 #: Settings whose transform is not part of this version yet: a run asking for one is `unsupported`.
-_NOT_YET = {
-    "offload": lambda o: o["offload"] != "none",
-    "vae_slicing": lambda o: o["vae_slicing"],
-    "vae_tiling": lambda o: o["vae_tiling"] or o["vae_temporal_tiling"],
-    "attention_backend": lambda o: o["attention_backend"] is not None,
-    "compile": lambda o: o["compile"] or o["compile_vae"],
-    "chunk_frames": lambda o: o["chunk_frames"] is not None or o["vae_chunk_frames"] is not None,
-}
+_NOT_YET: dict[str, Callable[[dict], bool]] = {}
 
 
-def apply_optimizations(built: Any, optimizations: dict, device: Any) -> dict[str, Any]:
+@dataclass
+class Context:
+    """What transforms may need besides the pipeline and their settings."""
+
+    device: Any
+    workload: dict | None = None
+    built: Any = None
+    chunker: Any = None
+    vae_chunker: Any = None
+    _probe: Probe | None = field(default=None, repr=False)
+
+    def probe(self) -> Probe:
+        """The fp32 output of the denoiser on this run's first-call inputs (taken once, before lowering)."""
+        if self._probe is None:
+            self._probe = Probe(self.built, self.workload, self.device)
+        return self._probe
+
+
+def apply_optimizations(built: Any, optimizations: dict, device: Any, *, workload: dict | None = None,
+                        ctx: Context | None = None) -> dict[str, Any]:
     """Apply every requested transform in :data:`ORDER`; returns ``{name: what it changed}``."""
     missing = [name for name, asked in _NOT_YET.items() if asked(optimizations)]
     if missing:
         raise UnsupportedError(f"optimization(s) {', '.join(missing)} are not implemented in this vbench version")
+    ctx = ctx or Context(device=device)
+    ctx.device, ctx.built = device, built
+    if ctx.workload is None:
+        ctx.workload = workload
+    measure = _fidelity_measurable(built, optimizations)
+    if measure is None:
+        ctx.probe()
     applied: dict[str, Any] = {}
-    for name, wanted, transform in ORDER:
-        if wanted(optimizations):
-            applied[name] = transform(built, optimizations, device)
+    for name, asked, transform in ORDER:
+        if asked(optimizations):
+            applied[name] = transform(built, optimizations, ctx)
+        if name == LOWERING[-1]:
+            applied["precision"]["fidelity"] = _fidelity(ctx, optimizations, measure)
     return applied
+
+
+def _fidelity_measurable(built: Any, optimizations: dict) -> str | None:
+    """None when the error against fp32 can be measured here, else why not."""
+    import torch
+
+    if optimizations["precision"] == "fp32":
+        return "this run is the fp32 reference"
+    if built.denoiser.dtype != torch.float32:
+        return f"the denoiser was built directly in {str(built.denoiser.dtype).removeprefix('torch.')} (no fp32 copy held)"
+    if any(type(p).__name__ not in ("Parameter", "Tensor") for p in built.denoiser.parameters()):
+        return "the denoiser was loaded quantized (no fp32 copy held)"
+    return None
+
+
+def _fidelity(ctx: Context, optimizations: dict, why_not: str | None) -> dict[str, Any]:
+    if why_not is not None:
+        zero = optimizations["precision"] == "fp32"
+        return {"rel_error_vs_fp32": 0.0 if zero else None, "note": why_not}
+    return {"rel_error_vs_fp32": ctx.probe().error_now(),
+            "measured_on": "denoiser output, first-call inputs of this workload (same seed)"}
