@@ -182,3 +182,16 @@ def test_runspec_round_trips_through_json():
     run = expand(scenario(sweep={"product": {"precision": ["bf16"]}}))[-1]
     again = type(run).from_dict(json.loads(json.dumps(run.to_dict())))
     assert again == run and again.run_id == run.run_id
+
+
+def test_zip_columns_may_repeat_and_cross_field_rules_hold_per_combination():
+    s = scenario(sweep={"zip": [{"precision": ["bf16", "int8-weight-only", "nf4"],
+                                 "quant_backend": ["torchao", "torchao", "bitsandbytes"]}]})
+    assert [(r.optimizations.precision, r.optimizations.quant_backend) for r in expand(s) if r.role == "run"] == [
+        ("bf16", "torchao"), ("int8-weight-only", "torchao"), ("nf4", "bitsandbytes")]
+    bad = scenario(sweep={"zip": [{"precision": ["nf4", "bf16"], "quant_backend": ["torchao", "torchao"]}]})
+    with pytest.raises(ScenarioError, match="nf4 needs quant_backend: bitsandbytes"):
+        expand(bad)
+    twice = scenario(sweep={"zip": [{"precision": ["bf16", "bf16"], "height": [64, 64]}]})
+    with pytest.raises(ScenarioError, match=r"sweep.zip\[0\]\[1\]: this row repeats"):
+        expand(twice)

@@ -15,10 +15,16 @@ from vbench.errors import Problem
 _FIELD_PREFIX = re.compile(r"^([A-Za-z_][A-Za-z0-9_/]*): (.*)$", re.S)
 
 
-def problems_from(exc: ValidationError, model: type[BaseModel], prefix: str = "") -> list[Problem]:
-    """One :class:`Problem` per pydantic error, with paths relative to ``model`` under ``prefix``."""
+def problems_from(exc: ValidationError, model: type[BaseModel], prefix: str = "",
+                  fields_only: bool = False) -> list[Problem]:
+    """One :class:`Problem` per pydantic error, with paths relative to ``model`` under ``prefix``.
+
+    ``fields_only`` keeps the errors of single fields and drops those of cross-field checks.
+    """
     out = []
     for err in exc.errors(include_url=False):
+        if fields_only and not err["loc"]:
+            continue
         loc = [str(p) for p in err["loc"]]
         msg = err["msg"]
         if msg.startswith("Value error, "):

@@ -57,7 +57,7 @@ def _axes(scenario: Scenario) -> tuple[list[list[Assignment]], list[Problem]]:
     factors: list[list[Assignment]] = []
     seen: dict[str, str] = {}
 
-    def axis(name: str, values: list[Any], where: str) -> str | None:
+    def axis(name: str, values: list[Any], where: str, unique: bool = True) -> str | None:
         path, probs = resolve_axis(name, where)
         problems.extend(probs)
         if path is None:
@@ -68,7 +68,7 @@ def _axes(scenario: Scenario) -> tuple[list[list[Assignment]], list[Problem]]:
         seen[path] = where
         if not values:
             problems.append(Problem(where, "an axis needs at least one value"))
-        problems.extend(_check_values(scenario, path, values, where))
+        problems.extend(_check_values(scenario, path, values, where, unique))
         return path
 
     for name, values in scenario.sweep.product.items():
@@ -85,20 +85,25 @@ def _axes(scenario: Scenario) -> tuple[list[list[Assignment]], list[Problem]]:
             shown = ", ".join(f"{k}: {n}" for k, n in lengths.items())
             problems.append(Problem(where, f"zip group axes must have equal lengths; got {shown}"))
             continue
-        paths = [axis(name, values, f"{where}.{name}") for name, values in group.items()]
+        # a zip column may repeat a value (its rows must differ)
+        paths = [axis(name, values, f"{where}.{name}", unique=False) for name, values in group.items()]
         if None not in paths:
-            columns = list(group.values())
-            factors.append([dict(zip(paths, row, strict=True)) for row in zip(*columns, strict=True)])
+            rows = list(zip(*group.values(), strict=True))
+            for j, row in enumerate(rows):
+                if row in rows[:j]:
+                    problems.append(Problem(f"{where}[{j}]", "this row repeats an earlier one", list(row), True))
+            factors.append([dict(zip(paths, row, strict=True)) for row in rows])
     return factors, problems
 
 
-def _check_values(scenario: Scenario, path: str, values: list[Any], where: str) -> list[Problem]:
+def _check_values(scenario: Scenario, path: str, values: list[Any], where: str, unique: bool) -> list[Problem]:
     problems = []
     for i, value in enumerate(values):
-        if any(value == v and type(value) is type(v) for v in values[:i]):
+        if unique and any(value == v and type(value) is type(v) for v in values[:i]):
             problems.append(Problem(f"{where}[{i}]", "value repeats an earlier one", value, True))
             continue
-        _, probs = _section(scenario, {path: value}, path.split(".")[0])
+        # the value alone; cross-field rules are checked per combination (nf4 may be zipped with its backend)
+        _, probs = _section(scenario, {path: value}, path.split(".")[0], fields_only=True)
         problems.extend(Problem(f"{where}[{i}]", p.message, value, True) for p in probs)
     return problems
 
@@ -151,7 +156,8 @@ def _full_values(scenario: Scenario, combo: Assignment) -> dict[str, Any]:
 
 # -- resolution -------------------------------------------------------------------------------------
 
-def _section(scenario: Scenario, combo: Assignment, section: str) -> tuple[BaseModel | None, list[Problem]]:
+def _section(scenario: Scenario, combo: Assignment, section: str,
+             fields_only: bool = False) -> tuple[BaseModel | None, list[Problem]]:
     model: type[BaseModel] = SWEEPABLE[section]
     base = {"model": scenario.model.model_dump(), "workload": scenario.workload.settings(),
             "optimizations": scenario.optimizations.model_dump()}[section]
@@ -159,7 +165,7 @@ def _section(scenario: Scenario, combo: Assignment, section: str) -> tuple[BaseM
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
-        return None, problems_from(exc, model, section)
+        return None, problems_from(exc, model, section, fields_only)
 
 
 def _resolve(scenario: Scenario, combos: list[Assignment], axes) -> tuple[list[tuple], list[Problem]]:
