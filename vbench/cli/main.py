@@ -1,4 +1,4 @@
-"""The ``vbench`` command: ``run``, ``validate``, ``list``, ``env``, ``results``.
+"""The ``vbench`` command: ``run``, ``validate``, ``list``, ``env``, ``results``, ``score``, ``weights``.
 
 Exit codes: 0 success; 1 the work ran but something failed (``run --strict`` with failed runs,
 ``compare`` with a regression); 2 bad input (a scenario or results file), with one readable message
@@ -18,12 +18,23 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from vbench.cli import env_cmd, list_cmd, results_cmd, run_cmd, validate_cmd
+    from vbench.cli import (
+        compare_cmd,
+        env_cmd,
+        list_cmd,
+        report_cmd,
+        results_cmd,
+        run_cmd,
+        score_cmd,
+        validate_cmd,
+        weights_cmd,
+    )
 
     parser = argparse.ArgumentParser(prog="vbench", description="Benchmark and profile video diffusion models.")
     parser.add_argument("--version", action="version", version=f"vbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (run_cmd, validate_cmd, list_cmd, env_cmd, results_cmd):
+    for module in (run_cmd, validate_cmd, list_cmd, env_cmd, results_cmd, score_cmd, weights_cmd, report_cmd,
+                   compare_cmd):
         module.register(sub)
     return parser
 

@@ -20,6 +20,9 @@ def register(sub) -> None:
     p.add_argument("--strict", action="store_true",
                    help="exit 1 when a run ends with status error or timeout (oom/unsupported are results)")
     p.add_argument("--report", default=None, metavar="HTML", help="also write an HTML report of this session")
+    p.add_argument("--no-quality", action="store_true",
+                   help="do not score the runs after the sweep (by default runs are scored when the scenario "
+                        "lists metrics; `vbench score` does it later)")
     p.set_defaults(handler=handle)
 
 
@@ -41,10 +44,10 @@ def handle(args) -> int:
         result = run_sweep(runs, out_dir=out, session=args.session, resume=args.resume, console=console)
         written.append(result.path)
         failed += sum(r["status"] in ("error", "timeout") for r in result.records)
-        if args.quality:
+        if (args.quality or scenario.metrics) and not args.no_quality:
             from vbench.harness.scoring import score_session
 
-            score_session(result.path, console=console)
+            score_session(result.path, console=console, device=args.device)
     if args.report:
         from vbench.report import write_report
 

@@ -1,0 +1,45 @@
+"""``vbench run scenarios/quickstart.yaml`` scores its runs by default and fills ``quality``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vbench.cli.main import main
+from vbench.results import load
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = ["--set", "workload.num_frames=9", "--set", "workload.height=32", "--set", "workload.width=32",
+         "--set", "measure.isolation=inline", "--set", "measure.warmup=0", "--set", "measure.repeats=1",
+         "--set", "measure.min_seconds=0", "--set", "measure.flops=false"]
+
+
+@pytest.mark.slow
+def test_quickstart_fills_quality_for_every_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "results"
+    assert main(["run", "scenarios/quickstart.yaml", "--out", str(out), *SMALL,
+                 "--set", "sweep.product.num_inference_steps=[2]"]) == 0  # fp32 (the reference) and bf16
+    df = load(out)
+    assert len(df) == 2 and (df["status"] == "ok").all()
+    assert df["quality.scored_at"].notna().all()
+    runs = df[df["reference_id"].notna()]
+    assert len(runs) == 1  # the bf16 run against its fp32 reference
+    for _, row in runs.iterrows():
+        assert row["quality.reference_run_id"] == row["reference_id"]
+        assert np.isfinite(row["quality.psnr.value"]) and 0 < row["quality.ssim.value"] <= 1
+        assert np.isfinite(row["quality.temporal.mean_abs_frame_diff_gap"])
+        assert np.isfinite(row["quality.temporal.tof"])
+        lpips = row.get("quality.lpips.value")
+        assert (lpips is not None and np.isfinite(lpips)) or "vbench weights fetch" in row["quality.unavailable.lpips"]
+
+
+def test_no_quality_switch_leaves_records_unscored(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "results"
+    assert main(["run", "scenarios/quickstart.yaml", "--out", str(out), "--no-quality", *SMALL,
+                 "--set", "sweep.product.precision=[fp32]", "--set", "sweep.product.num_inference_steps=[2]"]) == 0
+    df = load(out)
+    assert len(df) == 1 and not any(c.startswith("quality.") for c in df.columns)

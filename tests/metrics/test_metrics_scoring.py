@@ -1,0 +1,148 @@
+"""Scoring stored sessions: quality written into the records, one row per run, nothing lost."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from vbench.harness.scoring import score_session
+from vbench.results import load
+from vbench.store import OutputStore, RecordWriter, outputs_dir, session_path
+
+SCENARIO = "demo"
+
+
+def _record(run_id, video, *, reference_id=None, config_id="cfg", metrics=("psnr", "ssim", "temporal"), seed=0):
+    return {"schema_version": 1, "run_id": run_id, "status": "ok", "scenario": SCENARIO, "config_id": config_id,
+            "reference_id": reference_id, "role": "run", "label": run_id,
+            "spec": {"metrics": list(metrics), "workload": {"seed": seed}},
+            "outputs": {"video": video, "shape": [1, 9, 32, 32, 3]}}
+
+
+def _videos(seed, noise=8):
+    rng = np.random.default_rng(seed)
+    ref = rng.integers(0, 256, (1, 9, 32, 32, 3), dtype=np.uint8)
+    run = np.clip(ref + rng.normal(0, noise, ref.shape), 0, 255).astype(np.uint8)
+    return run, ref
+
+
+def _session(tmp_path, records, name="s1"):
+    path = session_path(tmp_path, SCENARIO, name)
+    with RecordWriter(path) as writer:
+        for record in records:
+            writer.write(record)
+    return path
+
+
+def _setup(tmp_path, seeds=(0,), metrics=("psnr", "ssim", "temporal")):
+    store = OutputStore(outputs_dir(tmp_path, SCENARIO))
+    records = []
+    for seed in seeds:
+        run, ref = _videos(seed)
+        records.append(_record(f"ref{seed}", store.put(ref), config_id="refcfg", metrics=metrics, seed=seed))
+        records.append(_record(f"run{seed}", store.put(run), reference_id=f"ref{seed}", metrics=metrics, seed=seed))
+    return store, records
+
+
+def test_quality_is_written_into_each_record_and_loads_as_one_row_per_run(tmp_path):
+    _, records = _setup(tmp_path)
+    failed = {"schema_version": 1, "run_id": "oom1", "status": "oom", "scenario": SCENARIO, "reason": "out of memory"}
+    path = _session(tmp_path, [*records, failed])
+    with open(path, "ab") as fh:
+        fh.write(b'{"schema_version": 1, "run_id": "cut"')  # a line cut short by a killed writer
+    result = score_session(path)
+    assert sorted(result.scored) == ["ref0", "run0"]
+    assert path.read_bytes().endswith(b'{"schema_version": 1, "run_id": "cut"')  # kept byte for byte
+    with pytest.warns(UserWarning):
+        df = load(path).set_index("run_id")
+    assert len(df) == 3
+    run = df.loc["run0"]
+    assert run["quality.reference_run_id"] == "ref0"
+    assert 20 < run["quality.psnr.value"] < 40 and 0 < run["quality.ssim.value"] < 1
+    assert len(run["quality.psnr.per_frame"]) == 9
+    for key in ("mean_abs_frame_diff", "mean_abs_frame_diff_gap", "frame_ssim", "warping_error", "tof"):
+        assert np.isfinite(run[f"quality.temporal.{key}"]), key
+    assert df.loc["ref0", "quality.unavailable.psnr"] == "this run is its own reference"
+    assert np.isfinite(df.loc["ref0", "quality.temporal.mean_abs_frame_diff"])
+    assert "quality.psnr.value" not in df.columns or np.isnan(df.loc["oom1", "quality.psnr.value"])
+    assert score_session(path).scored == []  # already scored: nothing to do
+    assert sorted(score_session(path, force=True).scored) == ["ref0", "run0"]
+
+
+def test_identical_video_gives_no_fake_psnr(tmp_path):
+    store = OutputStore(outputs_dir(tmp_path, SCENARIO))
+    _, ref = _videos(3)
+    sha = store.put(ref)
+    path = _session(tmp_path, [_record("ref", sha), _record("same", sha, reference_id="ref", config_id="c2")])
+    score_session(path)
+    same = {r["run_id"]: r for r in map(json.loads, path.read_text().splitlines())}["same"]["quality"]
+    assert same["psnr"]["value"] is None and "PSNR is infinite" in same["unavailable"]["psnr"]
+    assert same["ssim"]["value"] == pytest.approx(1.0)
+
+
+def test_reference_from_an_earlier_session_is_found(tmp_path):
+    _, records = _setup(tmp_path, seeds=(1,))
+    _session(tmp_path, [records[0]], name="s1")
+    later = _session(tmp_path, [records[1]], name="s2")
+    score_session(later)
+    quality = json.loads(later.read_text())["quality"]
+    assert quality["reference_run_id"] == "ref1" and quality["psnr"]["value"] > 20
+
+
+def test_missing_weights_are_recorded_as_unavailable_with_the_fetch_command(tmp_path, no_weights):
+    _, records = _setup(tmp_path, seeds=(0, 1), metrics=("psnr", "lpips", "temporal", "fvd"))
+    path = _session(tmp_path, records)
+    score_session(path)
+    run = {r["run_id"]: r for r in map(json.loads, path.read_text().splitlines())}["run0"]["quality"]
+    assert run["lpips"]["value"] is None and "vbench weights fetch lpips" in run["unavailable"]["lpips"]
+    assert run["temporal"]["tlp"] is None and "vbench weights fetch lpips" in run["temporal"]["unavailable"]["tlp"]
+    assert run["fvd"]["value"] is None and "vbench weights fetch i3d" in run["unavailable"]["fvd"]
+    assert run["psnr"]["value"] > 20  # the weight-free metrics are still computed
+
+
+class _FakeExtractor:
+    """Stands in for I3D in plumbing tests: 400 deterministic features per clip."""
+
+    device = torch.device("cpu")
+
+    def __call__(self, clips):
+        return clips.mean(dim=(2, 3, 4)).repeat(1, 134)[:, :400] + clips[:, :, :, :4, :4].reshape(len(clips), -1)[:, :400].sum()
+
+    def describe(self):
+        return {"extractor": "fake"}
+
+
+def test_fvd_is_computed_per_configuration_with_n_recorded_and_flagged(tmp_path, monkeypatch):
+    monkeypatch.setattr("vbench.metrics.fvd.make_extractor", lambda device, torchscript=None: _FakeExtractor())
+    _, records = _setup(tmp_path, seeds=(0, 1, 2), metrics=("psnr", "fvd"))
+    path = _session(tmp_path, records)
+    score_session(path)
+    by_id = {r["run_id"]: r["quality"] for r in map(json.loads, path.read_text().splitlines())}
+    fvd = by_id["run0"]["fvd"]
+    assert fvd["config_id"] == "cfg" and fvd["n"] == 3 and fvd["n_reference"] == 3 and fvd["flagged"] is True
+    assert fvd["value"] is not None and fvd["value"] >= 0 and fvd["extractor"] == "fake"
+    assert by_id["run1"]["fvd"] == fvd == by_id["run2"]["fvd"]
+    assert "fvd" in by_id["ref0"]["unavailable"]  # references have no reference set
+
+
+def test_a_run_whose_reference_is_missing_is_recorded_not_crashed(tmp_path):
+    store, records = _setup(tmp_path, seeds=(4,))
+    path = _session(tmp_path, [records[1]])  # the reference run was never stored
+    result = score_session(path)
+    quality = json.loads(path.read_text())["quality"]
+    assert result.scored == ["run4"] and "ref4" in quality["unavailable"]["all"]
+
+
+def test_score_command_scores_a_results_folder_and_rejects_a_missing_path(tmp_path, capsys):
+    from vbench.cli.main import main
+
+    _, records = _setup(tmp_path, seeds=(5,), metrics=("psnr",))
+    path = _session(tmp_path, records)
+    assert main(["score", str(tmp_path), "--device", "cpu"]) == 0
+    assert "2 runs scored in 1 file(s)" in capsys.readouterr().err
+    assert json.loads(path.read_text().splitlines()[1])["quality"]["psnr"]["value"] > 20
+    assert main(["score", str(tmp_path / "absent")]) == 2
+    assert "no such results file or folder" in capsys.readouterr().err

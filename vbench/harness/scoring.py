@@ -1,0 +1,227 @@
+"""Scoring stored runs: each ok run's video against its reference run's video, and FVD per run set.
+
+``score_session(path)`` reads one session file, scores every ok record whose ``spec.metrics`` is
+not empty (and that has no ``quality`` yet, unless ``force``), and writes ``quality`` into those
+records. References are looked up among all sessions of the scenario (a ``--resume`` may have
+run the reference in an earlier session); videos come from the scenario's ``outputs`` store one
+at a time (the current reference is kept), so memory stays bounded by two videos.
+
+Why the file is rewritten rather than appended to: a record is one row per run everywhere
+(``results.load``, ``compare``, ``report``, ``--resume``); appending a second, scored copy or a
+separate quality record would give every reader two lines per run to reconcile. The scored file is
+written beside the original, fsynced and renamed over it (as ``vbench results migrate`` does),
+so a crash leaves either the old or the new file; lines that hold no record are kept byte for
+byte, and lines a concurrent writer appended meanwhile are carried over.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import traceback
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vbench.errors import ResultsError
+from vbench.harness.records import now
+from vbench.store import OutputStore, read_all, read_records
+from vbench.store.jsondata import to_json_data
+from vbench.store.layout import OUTPUTS_DIR
+
+
+@dataclass
+class ScoreResult:
+    path: Path
+    scored: list[str] = field(default_factory=list)  #: run_ids given a quality
+    skipped: int = 0  #: ok records already scored, or with no metrics
+
+
+def score_session(path: str | os.PathLike[str], *, console: Any = None, device: str | None = None,
+                  force: bool = False, fvd_extractor: str | None = None) -> ScoreResult:
+    """Score the ok runs of one session file and write ``quality`` into their records.
+
+    Args:
+        path: a ``<out_dir>/<scenario>/<session>.jsonl`` file.
+        device: ``cuda``, ``cpu``…; default CUDA when there is one.
+        force: score records that already have a ``quality`` again.
+        fvd_extractor: path of a StyleGAN-V ``i3d_torchscript.pt`` to use instead of the built-in
+            I3D (default: ``$VBENCH_I3D_TORCHSCRIPT`` when set).
+
+    Raises:
+        ResultsError: the file cannot be read (another schema version, missing).
+    """
+    path = Path(path)
+    original = path.read_bytes()
+    read = read_records(path)
+    result = ScoreResult(path)
+    todo = []
+    for record, (_, line) in zip(read.records, read.sources, strict=True):
+        metrics = (record.get("spec") or {}).get("metrics") or []
+        video = (record.get("outputs") or {}).get("video")
+        if record["status"] != "ok" or not metrics or not video or ("quality" in record and not force):
+            result.skipped += record["status"] == "ok"
+            continue
+        todo.append((line, record))
+    if not todo:
+        return result
+    known = _known_runs(path)
+    store = OutputStore(path.parent / OUTPUTS_DIR)
+    fvd = _FVD(device, fvd_extractor or os.environ.get("VBENCH_I3D_TORCHSCRIPT") or None)
+    scorers: dict[tuple[str, ...], Any] = {}
+    cache = _RefCache(store)
+    scored: dict[int, dict] = {}
+    todo.sort(key=lambda item: (item[1].get("reference_id") or "", item[0]))  # each reference loaded once
+    for line, record in todo:
+        metrics = tuple(record["spec"]["metrics"])
+        ref_id = record.get("reference_id")
+        quality: dict[str, Any] = {"reference_run_id": ref_id, "scored_at": now()}
+        try:
+            from vbench.metrics.suite import PairScorer
+
+            scorer = scorers.get(metrics) or scorers.setdefault(metrics, PairScorer(metrics, device))
+            quality["device"] = str(scorer.device)
+            video = store.get(record["outputs"]["video"])
+            ref_sha, ref_video = None, None
+            if ref_id is not None:
+                ref_sha, ref_video = cache.get(known, ref_id)
+            quality.update(scorer.score(video, ref_video, ref_sha))
+            if "fvd" in metrics:
+                fvd.add(record, video, ref_sha, ref_video)
+        except Exception as exc:  # one bad run is a recorded reason, never a crashed sweep
+            quality.setdefault("unavailable", {})["all"] = f"scoring failed: {type(exc).__name__}: {exc}"
+            quality["traceback"] = traceback.format_exc(limit=8)
+        scored[line] = {**record, "quality": quality}
+        result.scored.append(record["run_id"])
+        _report(console, record, quality)
+    fvd.finish(scored)
+    _rewrite(path, original, scored)
+    if console is not None:
+        console.print(f"quality written for {len(scored)} runs → {path}")
+    return result
+
+
+class _RefCache:
+    """The reference video in use (runs are sorted by reference, so one is enough)."""
+
+    def __init__(self, store: OutputStore):
+        self.store, self.key, self.video = store, None, None
+
+    def get(self, known: dict[str, dict], ref_id: str):
+        ref = known.get(ref_id)
+        if ref is None:
+            raise ResultsError(f"the reference run {ref_id} has no ok record with a stored video in "
+                               f"{self.store.root.parent}; run the scenario again (with --resume)")
+        sha = ref["outputs"]["video"]
+        if sha != self.key:
+            self.key, self.video = sha, self.store.get(sha)
+        return sha, self.video
+
+
+def _known_runs(path: Path) -> dict[str, dict]:
+    """run_id → the latest ok record with a video, over every session of the scenario."""
+    known: dict[str, dict] = {}
+    for record in read_all([path.parent]).records:
+        if record["status"] == "ok" and (record.get("outputs") or {}).get("video"):
+            known[record["run_id"]] = record
+    return known
+
+
+class _FVD:
+    """FVD per ``config_id``: run-set features vs the features of the references they point at."""
+
+    def __init__(self, device: str | None, torchscript: str | None):
+        self.device, self.torchscript = device, torchscript
+        self.extractor, self.missing = None, None
+        self.meters: dict[str, Any] = {}
+        self.ref_features: dict[str, Any] = {}
+        self.refs_of: dict[str, set[str]] = defaultdict(set)
+        self.lines_of: dict[str, list[str]] = defaultdict(list)
+
+    def _features(self, video):
+        import torch
+
+        from vbench.metrics.fvd import video_features
+
+        return video_features(torch.from_numpy(video if video.ndim == 5 else video[None]), self.extractor)
+
+    def add(self, record: dict, video, ref_sha: str | None, ref_video) -> None:
+        from vbench.metrics.frames import pick_device
+        from vbench.metrics.fvd import FVDMeter, make_extractor
+        from vbench.metrics.weights import WeightsMissing
+
+        config = record.get("config_id") or record["run_id"]
+        self.lines_of[config].append(record["run_id"])
+        if ref_sha is None or self.missing:
+            return
+        if self.extractor is None:
+            try:
+                self.extractor = make_extractor(pick_device(self.device), self.torchscript)
+            except (WeightsMissing, FileNotFoundError, RuntimeError) as exc:
+                self.missing = str(exc)
+                return
+        meter = self.meters.setdefault(config, FVDMeter())
+        meter.update(run_features=self._features(video))
+        if ref_sha not in self.ref_features:
+            self.ref_features[ref_sha] = self._features(ref_video)
+        self.refs_of[config].add(ref_sha)
+
+    def finish(self, scored: dict[int, dict]) -> None:
+        by_run = {rec["run_id"]: rec for rec in scored.values()}
+        for config, run_ids in self.lines_of.items():
+            entry: dict[str, Any] = {"value": None, "config_id": config}
+            reason = self.missing
+            if config in self.meters and not reason:
+                meter = self.meters[config]
+                for sha in sorted(self.refs_of[config]):
+                    meter.update(reference_features=self.ref_features[sha])
+                entry.update(meter.compute(), **self.extractor.describe())
+                reason = entry.pop("reason", None)
+            elif not reason:
+                reason = "the runs of this configuration have no reference run"
+            for run_id in run_ids:
+                quality = by_run[run_id]["quality"]
+                quality["fvd"] = dict(entry)
+                if reason:
+                    quality.setdefault("unavailable", {})["fvd"] = reason
+
+
+def _report(console: Any, record: dict, quality: dict) -> None:
+    if console is None:
+        return
+    parts = []
+    for name, fmt in (("psnr", "PSNR {:.2f} dB"), ("ssim", "SSIM {:.4f}"), ("lpips", "LPIPS {:.4f}")):
+        value = (quality.get(name) or {}).get("value")
+        if value is not None:
+            parts.append(fmt.format(value))
+    mafd = (quality.get("temporal") or {}).get("mean_abs_frame_diff_gap")
+    if mafd is not None:
+        parts.append(f"MAFD gap {mafd:+.4f}")
+    missing = quality.get("unavailable") or {}
+    if missing:
+        parts.append("unavailable: " + ", ".join(sorted(missing)))
+    console.print(f"  {record.get('label') or record['run_id']}: " + ("; ".join(parts) or "scored"))
+
+
+def _rewrite(path: Path, original: bytes, scored: dict[int, dict]) -> None:
+    """Replace the scored records' lines; keep every other line (and anything appended since) as is."""
+    current = path.read_bytes()
+    if not current.startswith(original):
+        raise ResultsError(f"{path} changed while it was being scored (not by appending); score it again")
+    lines = original.split(b"\n")
+    for number, record in scored.items():
+        lines[number - 1] = json.dumps(to_json_data(record), allow_nan=False, ensure_ascii=False).encode("utf-8")
+    content = b"\n".join(lines) + current[len(original):]
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(tmp, path.stat().st_mode & 0o7777)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

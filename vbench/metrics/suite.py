@@ -1,0 +1,141 @@
+"""Scoring one video against its reference with the metrics a scenario names (no FVD: that is per set).
+
+:class:`PairScorer` holds what is loaded once (the device, the LPIPS network or the reason it is
+unavailable) and the reference currently in use, whose temporal profile is computed once and
+shared by every run that points at it. Frames move to the device a chunk at a time.
+
+The quality dict it returns::
+
+    {"psnr": {"value": 34.7, "unit": "dB", "per_frame": [...]},
+     "ssim": {"value": 0.97, "unit": "", "per_frame": [...]},
+     "lpips": {"value": 0.04, "unit": "", "per_frame": [...], "net": "alex"},
+     "temporal": {"mean_abs_frame_diff": ..., "mean_abs_frame_diff_gap": ..., "tof": ..., "tlp": ...},
+     "unavailable": {"lpips": "lpips weights are missing ...; run: vbench weights fetch lpips"}}
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+
+from vbench.errors import UnsupportedError
+from vbench.metrics import temporal
+from vbench.metrics.fidelity import psnr_per_frame, ssim_per_frame
+from vbench.metrics.frames import VideoMean, as_videos, chunks, pick_device, to_frames
+from vbench.metrics.lpips_alex import build_lpips, lpips_per_frame
+from vbench.metrics.weights import WeightsMissing
+
+#: Metric names a scenario may list.
+METRICS = ("psnr", "ssim", "lpips", "fvd", "temporal")
+FIDELITY = ("psnr", "ssim", "lpips")
+UNITS = {"psnr": "dB", "ssim": "", "lpips": ""}
+#: Frames per device transfer.
+CHUNK = 16
+
+
+class PairScorer:
+    """Scores runs against references; ``metrics`` is the scenario's list (``fvd`` is ignored here)."""
+
+    def __init__(self, metrics: list[str] | tuple[str, ...], device: str | torch.device | None = None):
+        unknown = sorted(set(metrics) - set(METRICS))
+        if unknown:
+            raise ValueError(f"unknown metrics {unknown}; known: {list(METRICS)}")
+        self.metrics = tuple(metrics)
+        self.device = pick_device(device)
+        self.lpips_model, self.lpips_missing = None, None
+        if "lpips" in self.metrics or "temporal" in self.metrics:
+            try:
+                self.lpips_model = build_lpips(self.device)
+            except WeightsMissing as exc:
+                self.lpips_missing = str(exc)
+        self._ref_key: str | None = None
+        self._ref_profile: temporal.Profile | None = None
+
+    def temporal_profile(self, video: Any, key: str | None = None) -> temporal.Profile:
+        """The temporal profile of ``video``; with ``key`` (its hash) the last one is reused."""
+        if key is not None and key == self._ref_key and self._ref_profile is not None:
+            return self._ref_profile
+        prof = temporal.profile(video, self.device, self.lpips_model)
+        if key is not None:
+            self._ref_key, self._ref_profile = key, prof
+        return prof
+
+    def score(self, video: Any, reference: Any | None, reference_key: str | None = None) -> dict[str, Any]:
+        """The quality dict of ``video`` against ``reference`` (None: the video is its own reference,
+        and only its own temporal scores are computed)."""
+        videos = as_videos(video)
+        quality: dict[str, Any] = {}
+        unavailable: dict[str, str] = {}
+        wanted = [m for m in FIDELITY if m in self.metrics]
+        if reference is None:
+            for name in wanted:
+                unavailable[name] = "this run is its own reference"
+        else:
+            refs = as_videos(reference)
+            if refs.shape != videos.shape:
+                for name in wanted:
+                    unavailable[name] = (f"the video is shaped {tuple(videos.shape)}, its reference "
+                                         f"{tuple(refs.shape)}; frame-by-frame fidelity needs equal shapes")
+            elif wanted:
+                quality.update(self._fidelity(videos, refs, wanted, unavailable))
+        if "temporal" in self.metrics:
+            quality["temporal"] = self._temporal(videos, reference, reference_key)
+        if unavailable:
+            quality["unavailable"] = unavailable
+        return quality
+
+    def _fidelity(self, videos: torch.Tensor, refs: torch.Tensor, wanted: list[str],
+                  unavailable: dict[str, str]) -> dict[str, Any]:
+        if "lpips" in wanted and self.lpips_model is None:
+            unavailable["lpips"] = self.lpips_missing or "LPIPS could not be built"
+        active = [m for m in wanted if m != "lpips" or self.lpips_model is not None]
+        means = {m: VideoMean() for m in active}
+        identical = 0
+        for video, ref in zip(videos, refs, strict=True):
+            per: dict[str, list[torch.Tensor]] = {m: [] for m in active}
+            for s in chunks(video.shape[0], CHUNK):
+                a, b = to_frames(video[s], self.device), to_frames(ref[s], self.device)
+                if "psnr" in per:
+                    per["psnr"].append(psnr_per_frame(a, b).cpu())
+                if "ssim" in per:
+                    per["ssim"].append(ssim_per_frame(a, b).cpu())
+                if "lpips" in per:
+                    per["lpips"].append(lpips_per_frame(a, b, self.lpips_model).cpu())
+            for m, parts in per.items():
+                values = torch.cat(parts)
+                if m == "psnr":
+                    identical += int(torch.isinf(values).sum())
+                means[m].update(values)
+        out: dict[str, Any] = {}
+        for m in wanted:
+            entry: dict[str, Any] = {"value": None, "unit": UNITS[m]}
+            if m in means:
+                result = means[m].compute()
+                entry.update(value=result["value"], per_frame=result["per_frame"], videos=result["videos"])
+                if m == "lpips":
+                    entry["net"] = "alex"
+            if m == "psnr" and identical:
+                entry["value"], entry["identical_frames"] = None, identical
+                entry["per_frame"] = [v if math.isfinite(v) else None for v in entry["per_frame"]]
+                unavailable["psnr"] = (f"{identical} frame(s) equal the reference exactly: PSNR is infinite; "
+                                       "see ssim/lpips")
+            out[m] = entry
+        return out
+
+    def _temporal(self, videos: torch.Tensor, reference: Any | None, reference_key: str | None) -> dict[str, Any]:
+        if videos.shape[1] < 2:
+            return {"unavailable": {"all": f"temporal metrics need at least 2 frames, got {videos.shape[1]}"}}
+        try:
+            run = temporal.profile(videos, self.device, self.lpips_model)
+            ref = None
+            if reference is not None and as_videos(reference).shape == videos.shape:
+                ref = self.temporal_profile(reference, reference_key)
+        except UnsupportedError as exc:  # OpenCV missing: the other metrics are still computed
+            return {"unavailable": {"all": str(exc)}}
+        out = temporal.scores(run, ref)
+        if ref is not None and self.lpips_model is None:
+            out["tlp"] = None
+            out["unavailable"] = {"tlp": self.lpips_missing or "LPIPS could not be built"}
+        return out
