@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import TINY_WAN, runs_of
+from harness_cases import TINY_WAN, runs_of
 
 from vbench.harness import run_sweep
 from vbench.results import load

@@ -9,7 +9,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from conftest import TINY_WAN, runs_of  # noqa: E402
+from harness_cases import TINY_WAN, runs_of  # noqa: E402
 
 from vbench.harness import run_sweep  # noqa: E402
 
