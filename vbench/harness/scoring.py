@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from typing import Any
 from vbench.errors import ResultsError
 from vbench.harness.records import now
 from vbench.store import OutputStore, read_all, read_records
+from vbench.store.atomic import atomic_write
 from vbench.store.jsondata import to_json_data
 from vbench.store.layout import OUTPUTS_DIR
 
@@ -214,14 +214,4 @@ def _rewrite(path: Path, original: bytes, scored: dict[int, dict]) -> None:
     for number, record in scored.items():
         lines[number - 1] = json.dumps(to_json_data(record), allow_nan=False, ensure_ascii=False).encode("utf-8")
     content = b"\n".join(lines) + current[len(original):]
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, path.stat().st_mode & 0o7777)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, content)

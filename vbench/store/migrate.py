@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from vbench.errors import ResultsError
+from vbench.store.atomic import atomic_write
 from vbench.store.jsondata import to_json_data
 from vbench.store.jsonl import parse_lines
 from vbench.types import SCHEMA_VERSION
@@ -89,14 +89,4 @@ def _dumps(record: Record) -> bytes:
 
 
 def _replace(path: Path, content: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, path.stat().st_mode & 0o7777)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, content)

@@ -16,12 +16,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from vbench.errors import ResultsError
+from vbench.store.atomic import atomic_write
 
 _SHA = re.compile(r"[0-9a-f]{64}")
 _KEY = "frames"
@@ -77,16 +77,7 @@ class OutputStore:
         if target.is_file():
             return sha
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{sha[:8]}-", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez_compressed(fh, **{_KEY: np.ascontiguousarray(frames)})
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(target, lambda fh: np.savez_compressed(fh, **{_KEY: np.ascontiguousarray(frames)}))
         return sha
 
     def get(self, sha: str, *, verify: bool = True) -> np.ndarray:
