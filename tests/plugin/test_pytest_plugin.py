@@ -44,6 +44,15 @@ def test_cases_json_and_pytest_benchmark_compare(pytester):
     shown = subprocess.run([str(cli), "compare", str(pytester.path / "out.json")], capture_output=True, text=True)
     assert shown.returncode == 0, shown.stderr
     assert "test_case[wan-tiny]" in shown.stdout
+    # and vbench reads it as results: load() and the HTML report
+    from vbench.cli.main import main
+    from vbench.results import load
+
+    df = load(pytester.path / "out.json")
+    assert list(df["run_id"]) == [record["run_id"]]
+    assert df.loc[0, "pytest_benchmark.stats.rounds"] == 3
+    assert main(["report", str(pytester.path / "out.json"), "-o", str(pytester.path / "r.html")]) == 0
+    assert record["run_id"] in (pytester.path / "r.html").read_text()
 
 
 def test_a_2x_slowdown_fails_the_compare(pytester):

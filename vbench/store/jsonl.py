@@ -131,14 +131,17 @@ def read_records(path: PathLike) -> ReadResult:
 
 
 def read_all(paths: PathLike | Iterable[PathLike]) -> ReadResult:
-    """Read every records file under ``paths`` (files, or folders searched recursively).
+    """Read every records file under ``paths`` (files, or folders searched recursively for
+    ``*.jsonl``); a ``.json`` file named directly is read as pytest-benchmark output.
 
     Raises:
         ResultsError: a path does not exist, or a record has another ``schema_version``.
     """
+    from vbench.store.pytest_json import is_pytest_benchmark_file, read_pytest_benchmark
+
     result = ReadResult()
     for path in find_result_files(paths):
-        result.extend(read_records(path))
+        result.extend(read_pytest_benchmark(path) if is_pytest_benchmark_file(path) else read_records(path))
     return result
 
 
