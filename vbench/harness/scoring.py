@@ -200,8 +200,11 @@ def _report(console: Any, record: dict, quality: dict) -> None:
     if mafd is not None:
         parts.append(f"MAFD gap {mafd:+.4f}")
     missing = quality.get("unavailable") or {}
+    if quality.get("reference_run_id") is None and record.get("reference_id") is None:
+        parts.insert(0, "the reference run (fidelity is measured against it)")
+        missing = {k: v for k, v in missing.items() if v != "this run is its own reference"}
     if missing:
-        parts.append("unavailable: " + ", ".join(sorted(missing)))
+        parts.append("; ".join(f"{name} unavailable: {why}" for name, why in sorted(missing.items())))
     console.print(f"  {record.get('label') or record['run_id']}: " + ("; ".join(parts) or "scored"))
 
 
