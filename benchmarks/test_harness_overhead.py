@@ -20,7 +20,7 @@ from vbench.models import build_pipeline  # noqa: E402
 
 TARGET, GUARD, ROUNDS = 1.02, 1.10, 7
 WORKLOAD = {"prompt": "a red fox running through fresh snow", "negative_prompt": "", "seed": 0,
-            "num_frames": 9, "height": 64, "width": 64, "num_inference_steps": 3, "guidance_scale": 5.0,
+            "num_frames": 17, "height": 128, "width": 128, "num_inference_steps": 3, "guidance_scale": 5.0,
             "num_videos_per_prompt": 1}
 
 
