@@ -88,20 +88,22 @@ print(json.dumps((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) *
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="at 128 px the tiny models' chunkable activations are a few MB: measured "
-                   "with exact RSS peaks, Wan stays at 50 MB (its VAE already decodes frame by frame) and "
-                   "Hunyuan goes 298 -> 298 -> 234 MB, so the peak does not fall strictly at every step")
-@pytest.mark.parametrize("family", ["wan", "hunyuan"])
-def test_peak_rss_falls_with_the_chunk_size(family):
-    """33 frames (9 latent) at 128 px, chunks {full, 1/2, 1/4}, each in a fresh process."""
-    script = _RSS.format(here=str(Path(__file__).parent), family=family)
+def test_peak_rss_falls_with_the_chunk_size():
+    """HunyuanVideo, 33 frames (9 latent) at 128 px, chunks {full, 5, 3, 2} latent frames, each in a
+    fresh process. At this size the VAE decode sets the peak (the tiny denoiser's activations are a
+    few MB), and the Hunyuan VAE already decodes time in tiles of 4 latent frames by default, so a
+    chunk of 5 (4 + 1 context) peaks like the whole video; below that the peak falls with the chunk.
+    Measured: 298, 298, 234, 167 MB. (Wan's VAE decodes frame by frame, so chunking leaves its peak
+    at about 50 MB.)"""
+    script = _RSS.format(here=str(Path(__file__).parent), family="hunyuan")
     peaks = {}
-    for chunk in (None, 5, 3):
+    for chunk in (None, 5, 3, 2):
         # every allocation of 64 KiB or more is its own mapping, returned when freed, so the RSS
         # high-water mark is the peak of live memory rather than of the allocator's free lists
         env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536", "MALLOC_ARENA_MAX": "1"}
         out = subprocess.run([sys.executable, "-c", script, json.dumps(chunk)], capture_output=True, text=True,
                              timeout=300, check=True, env=env)
         peaks[chunk] = int(out.stdout.strip().splitlines()[-1])
-    print(family, {k: v / 2**20 for k, v in peaks.items()})
-    assert peaks[None] > peaks[5] > peaks[3]
+    print({k: round(v / 2**20, 1) for k, v in peaks.items()})
+    assert peaks[5] <= peaks[None] + 4 * 2**20
+    assert peaks[None] - 32 * 2**20 > peaks[3] > peaks[2] + 32 * 2**20
