@@ -47,6 +47,16 @@ class ReadResult:
     #: ``(path, line)`` of each record, parallel to :attr:`records`
     sources: list[tuple[str, int]] = field(default_factory=list)
 
+    def admit(self, data: dict[str, Any], source: str, line: int, what: str) -> None:
+        """Keep ``data`` as a record if it is one (its version checked), else note the problem."""
+        check_version(data, source, line)
+        missing = missing_keys(data)
+        if missing:
+            self.problems.append(ReadProblem(source, line, f"{what}: lacks {missing}"))
+            return
+        self.records.append(data)
+        self.sources.append((source, line))
+
     def extend(self, other: ReadResult) -> None:
         """Append another result's records, sources and problems to this one."""
         self.records.extend(other.records)
@@ -120,13 +130,7 @@ def read_records(path: PathLike) -> ReadResult:
         if problem is not None:
             result.problems.append(ReadProblem(source, number, problem))
             continue
-        check_version(data, source, number)
-        missing = missing_keys(data)
-        if missing:
-            result.problems.append(ReadProblem(source, number, f"not a run record: lacks {missing}"))
-            continue
-        result.records.append(data)
-        result.sources.append((source, number))
+        result.admit(data, source, number, "not a run record")
     return result
 
 

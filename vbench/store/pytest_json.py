@@ -14,7 +14,6 @@ from typing import Any
 
 from vbench.store.jsonl import ReadProblem, ReadResult
 from vbench.store.layout import PathLike
-from vbench.store.schema import check_version, missing_keys
 
 _STATS = ("min", "max", "mean", "median", "stddev", "iqr", "rounds", "iterations", "ops")
 
@@ -42,16 +41,10 @@ def read_pytest_benchmark(path: PathLike) -> ReadResult:
             result.problems.append(ReadProblem(source, index, f"{name} carries no vbench record "
                                                                "(extra_info.vbench); it was not run by vbench's plugin"))
             continue
-        check_version(record, source, index)
-        missing = missing_keys(record)
-        if missing:
-            result.problems.append(ReadProblem(source, index, f"{name}: extra_info.vbench lacks {missing}"))
-            continue
         stats = bench.get("stats") or {}
         extra: dict[str, Any] = {"name": bench.get("name"), "fullname": bench.get("fullname"),
                                  "stats": {k: stats.get(k) for k in _STATS if k in stats},
                                  "machine_info": data.get("machine_info"), "commit_info": data.get("commit_info"),
                                  "datetime": data.get("datetime")}
-        result.records.append({**record, "pytest_benchmark": extra})
-        result.sources.append((source, index))
+        result.admit({**record, "pytest_benchmark": extra}, source, index, f"{name}: extra_info.vbench")
     return result
