@@ -9,7 +9,8 @@ from harness_cases import TINY_WAN, runs_of
 
 from vbench.harness import run_sweep
 from vbench.harness.execute import _outputs
-from vbench.store import OutputStore
+from vbench.harness.outputs import to_uint8
+from vbench.store import OutputStore, video_hash
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +51,10 @@ def test_repeats_warmup_and_cold_start_are_reported_apart(record):
 
 def test_min_seconds_extends_the_repeats(tmp_path):
     runs = runs_of(TINY_WAN, measure={"repeats": 1, "warmup": 0, "min_seconds": 1.5, "flops": False})
-    t = run_sweep(runs, out_dir=tmp_path).records[0]["timing"]
+    record = run_sweep(runs, out_dir=tmp_path).records[0]
+    t = record["timing"]
     assert sum(t["e2e"]["samples"]) >= 1.5 and t["e2e"]["n"] >= 2 and t["cold_included"]
+    assert len(record["outputs"]["hashes"]) == t["e2e"]["n"]  # the cold call is a timed one, hashed once
 
 
 def test_unreadable_sources_are_null_with_a_reason_never_zero(record):
@@ -83,8 +86,8 @@ def test_a_changed_output_for_the_same_seed_is_flagged(tmp_path):
     a = np.zeros((1, 2, 4, 4, 3), np.float32)
     b = a.copy()
     b[0, 1, 2, 2, 0] = 0.5
-    same = _outputs(a, [{"frames": a}, {"frames": a}], None)
-    differs = _outputs(b, [{"frames": a}, {"frames": b}], None)
+    same = _outputs(a, [video_hash(to_uint8(a)), video_hash(to_uint8(a))], None)
+    differs = _outputs(b, [video_hash(to_uint8(a)), video_hash(to_uint8(b))], None)
     assert same["nondeterministic"] is False and differs["nondeterministic"] is True
 
 

@@ -18,6 +18,7 @@ from vbench.harness.failures import classify, format_traceback
 from vbench.harness.instrument import ForwardProbe, stage_wrappers, supports_step_callback
 from vbench.harness.outputs import to_uint8
 from vbench.harness.records import failure, header, now
+from vbench.store import video_hash
 
 
 def execute_run(spec: dict, *, session: str | None = None, outputs_dir: str | None = None,
@@ -80,7 +81,7 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
         if watch is not None:  # compile time apart from steady state; recompiles in timed calls flagged
             applied["compile"].update(watch.stop())
         flops = runner.flops() if measure["flops"] else {"unavailable": {"flops": "measure.flops is off"}}
-    video = to_uint8(calls[-1]["frames"])
+    video = runner.last_video
     record = header(spec)
     record.update(
         status="ok", reason=None, device=str(device), env=partial["env"], applied=applied,
@@ -91,7 +92,8 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
         memory=aggregate.memory(calls, weights),
         energy=aggregate.energy(calls, workload["num_videos_per_prompt"]),
         flops=aggregate.flops(flops, calls),
-        outputs=_outputs(video, [cold, *calls], outputs_dir),
+        outputs=_outputs(video, [c["video_hash"] for c in ([cold] if cold is not calls[0] else []) + calls],
+                         outputs_dir),
     )
     if video.shape[1] != workload["num_frames"]:
         record["outputs"]["frames_mismatch"] = (f"asked for {workload['num_frames']} frames, the pipeline "
@@ -142,6 +144,7 @@ class CallRunner:
                               "postprocess": (getattr(built.pipe, "video_processor", None), "postprocess_video")}
         self.probe_inputs: tuple | None = None
         self.forwards_per_call: int | None = None
+        self.last_video = None
 
     def call(self) -> dict[str, Any]:
         from vbench.measure.call import CallTracker
@@ -157,8 +160,10 @@ class CallRunner:
         if self.probe_inputs is None:
             self.probe_inputs = probe.first
         self.forwards_per_call = probe.count
-        frames = out.frames if hasattr(out, "frames") else out[0]
-        return {"timing": result.timing, "memory": result.memory, "energy": result.energy, "frames": frames,
+        # only the newest video is kept (a 480x832x81 float video is ~400 MB); each call keeps its hash
+        self.last_video = to_uint8(out.frames if hasattr(out, "frames") else out[0])
+        return {"timing": result.timing, "memory": result.memory, "energy": result.energy,
+                "video_hash": video_hash(self.last_video),
                 "steps_tracked": self.step_callback}
 
     def flops(self) -> dict[str, Any]:
@@ -195,10 +200,10 @@ def weight_bytes(built: Any) -> dict[str, Any]:
     return out
 
 
-def _outputs(video, calls: list[dict], outputs_dir: str | None) -> dict[str, Any]:
-    from vbench.store import OutputStore, video_hash
+def _outputs(video, hashes: list[str], outputs_dir: str | None) -> dict[str, Any]:
+    """The stored video and every call's hash; calls of the same seed that differ are flagged."""
+    from vbench.store import OutputStore
 
-    hashes = [video_hash(to_uint8(c["frames"])) for c in calls]
     result = {"video": hashes[-1], "shape": list(video.shape), "dtype": "uint8", "hashes": hashes,
               "nondeterministic": len(set(hashes)) > 1, "stored": False}
     if outputs_dir:
