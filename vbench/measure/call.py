@@ -17,8 +17,6 @@ Example (CPU)::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +25,7 @@ from vbench.measure.device import resolve
 from vbench.measure.energy import EnergyMeter
 from vbench.measure.gpu_sampler import NvmlSampler
 from vbench.measure.memory import AllocatorMemory, HostMemory
+from vbench.measure.stages import StageMarks
 
 
 @dataclass
@@ -41,7 +40,7 @@ class CallResult:
         return {"timing": self.timing.to_dict(), "memory": self.memory, "energy": self.energy}
 
 
-class CallTracker:
+class CallTracker(StageMarks):
     """Clock, allocator peaks, host RSS, NVML samples and energy for one call on ``device``.
 
     Args:
@@ -75,13 +74,6 @@ class CallTracker:
         self.clock.end(name)
         self.allocator.end(name)
 
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        self.begin(name)
-        try:
-            yield
-        finally:
-            self.end(name)
 
     def step(self) -> None:
         self.clock.step()

@@ -28,12 +28,11 @@ Example (CPU)::
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from vbench.measure.device import cuda_unavailable, resolve, synchronize
+from vbench.measure.stages import StageMarks
 from vbench.types import summarize
 
 
@@ -81,7 +80,7 @@ class CallTiming:
         }
 
 
-class StageClock:
+class StageClock(StageMarks):
     """Marks stage and step boundaries of one call; see the module docstring for the protocol.
 
     Args:
@@ -143,14 +142,6 @@ class StageClock:
         if not self._open:
             self._last_closed = idx
 
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        """``with clock.stage("vae_decode"): ...`` marks begin and end, also when the body raises."""
-        self.begin(name)
-        try:
-            yield
-        finally:
-            self.end(name)
 
     def step(self) -> None:
         """Mark the end of one denoising step (call it from the pipeline's step callback).

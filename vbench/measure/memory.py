@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from vbench.measure.device import cuda_unavailable, resolve, synchronize
 from vbench.measure.nvml import error_text
 from vbench.measure.sampler import ThreadSampler, decimate
+from vbench.measure.stages import StageMarks
 
 
-class AllocatorMemory:
+class AllocatorMemory(StageMarks):
     """Peak allocated and reserved bytes of torch's CUDA allocator, for the call and per stage.
 
     ``start()`` reads ``memory_allocated()`` (the weights and whatever else is resident before the
@@ -100,14 +99,6 @@ class AllocatorMemory:
         entry["peak_reserved_bytes"] = max(entry["peak_reserved_bytes"], reserved)
         entry["count"] += 1
 
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        """``with mem.stage("vae_decode"): ...``"""
-        self.begin(name)
-        try:
-            yield
-        finally:
-            self.end(name)
 
     def stop(self) -> None:
         """Close open stages and take the final reading."""
