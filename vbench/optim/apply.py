@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from vbench.errors import UnsupportedError
 from vbench.optim import (
     attention,
     chunking,
@@ -53,10 +52,6 @@ ORDER: list[tuple[str, Callable[[dict], bool], Transform]] = [
 #: The transforms that lower precision; the fidelity probe brackets them.
 LOWERING = ("precision", "quantize", "fp8", "dynamic")
 
-#: Settings whose transform is not part of this version yet: a run asking for one is `unsupported`.
-_NOT_YET: dict[str, Callable[[dict], bool]] = {}
-
-
 @dataclass
 class Context:
     """What transforms may need besides the pipeline and their settings."""
@@ -78,9 +73,6 @@ class Context:
 def apply_optimizations(built: Any, optimizations: dict, device: Any, *, workload: dict | None = None,
                         ctx: Context | None = None) -> dict[str, Any]:
     """Apply every requested transform in :data:`ORDER`; returns ``{name: what it changed}``."""
-    missing = [name for name, asked in _NOT_YET.items() if asked(optimizations)]
-    if missing:
-        raise UnsupportedError(f"optimization(s) {', '.join(missing)} are not implemented in this vbench version")
     ctx = ctx or Context(device=device)
     ctx.device, ctx.built = device, built
     if ctx.workload is None:
