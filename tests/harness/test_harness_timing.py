@@ -97,3 +97,5 @@ def test_resume_skips_runs_stored_ok(tmp_path):
     second = run_sweep(runs, out_dir=tmp_path, resume=True)
     assert second.skipped == [first.records[0]["run_id"]]
     assert [r["run_id"] for r in second.records] == [runs[1].run_id]
+    third = run_sweep(runs, out_dir=tmp_path, resume=True)  # nothing left: no empty session file
+    assert third.records == [] and len(third.skipped) == 2 and not third.path.exists()

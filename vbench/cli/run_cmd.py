@@ -19,7 +19,8 @@ def register(sub) -> None:
     p.add_argument("--session", default=None, help="name of this results session (default: a UTC timestamp)")
     p.add_argument("--strict", action="store_true",
                    help="exit 1 when a run ends with status error or timeout (oom/unsupported are results)")
-    p.add_argument("--report", default=None, metavar="HTML", help="also write an HTML report of this session")
+    p.add_argument("--report", default=None, metavar="HTML",
+                   help="also write an HTML report of this session (with --resume: of every session of the scenario)")
     p.add_argument("--no-quality", action="store_true",
                    help="do not score the runs after the sweep (by default runs are scored when the scenario "
                         "lists metrics; `vbench score` does it later)")
@@ -42,9 +43,10 @@ def handle(args) -> int:
     for path, scenario, runs in plans:
         console.print(f"[bold]{path}[/]: {len(runs)} runs → {out / scenario.name}")
         result = run_sweep(runs, out_dir=out, session=args.session, resume=args.resume, console=console)
-        written.append(result.path)
+        # a resumed session holds only the rest: the report then shows every session of the scenario
+        written.append(out / scenario.name if args.resume else result.path)
         failed += sum(r["status"] in ("error", "timeout") for r in result.records)
-        if (args.quality or scenario.metrics) and not args.no_quality:
+        if result.records and (args.quality or scenario.metrics) and not args.no_quality:
             from vbench.harness.scoring import score_session
 
             score_session(result.path, console=console, device=args.device)

@@ -47,6 +47,8 @@ def run_sweep(runs: list[RunSpec], *, out_dir: str | Path = "results", session: 
         todo.append({**run.to_dict(), "label": label})
     if console is not None and result.skipped:
         console.print(f"resume: {len(result.skipped)} runs already stored with status ok are skipped")
+    if not todo:  # everything is stored already: no empty session file
+        return result
     options = {"session": session, "outputs_dir": str(outputs_dir(out_dir, scenario)), "hook": hook}
     mode = runs[0].measure.isolation
     with RecordWriter(path) as writer, _progress(console, len(todo)) as advance:
