@@ -41,7 +41,7 @@ def test_precision_scenario_runs_every_mode(tmp_path):
                                                                          "flops": False})}) for r in runs]
     result = run_sweep(runs, out_dir=tmp_path)
     statuses = {(r["spec"]["optimizations"]["precision"], r["status"]) for r in result.records}
-    assert len(result.records) == 16, result.counts()
+    assert len(result.records) == 20, result.counts()
     import torch
 
     if not torch.cuda.is_available():  # nf4 is bitsandbytes on CUDA: an unsupported record here, with the reason
@@ -49,9 +49,14 @@ def test_precision_scenario_runs_every_mode(tmp_path):
         assert all("bitsandbytes" in r["reason"] or "CUDA" in r["reason"] for r in result.records
                    if r["status"] == "unsupported")
     ok = [r for r in result.records if r["status"] == "ok"]
-    assert len(ok) == (16 if torch.cuda.is_available() else 14), result.counts()
+    assert len(ok) == (20 if torch.cuda.is_available() else 18), result.counts()
     for rec in ok:
         fid = rec["applied"]["precision"]["fidelity"]
         mode = rec["spec"]["optimizations"]["precision"]
         assert fid["rel_error_vs_fp32"] == 0.0 if mode == "fp32" else 0 < fid["rel_error_vs_fp32"] < 0.05
         assert rec["memory"]["weights"]["denoiser_bytes"] > 0
+        if mode.startswith("int8"):  # int8 payload plus scales; per tensor within 27 % of the fp32 bytes
+            q = rec["applied"]["quantize"]
+            assert q["quantized_payload_bytes"] * 4 == q["quantized_weight_bytes_fp"]
+            if rec["spec"]["optimizations"]["quant_granularity"] == "per_tensor":
+                assert q["quantized_weight_ratio"] <= 0.27

@@ -10,8 +10,15 @@ Backends (``quant_backend``):
   calibration pass (static scales), which is not the dynamic mode.
 * ``bitsandbytes`` -- diffusers' ``BitsAndBytesConfig`` (int8 or nf4), CUDA only.
 
-The record states how many linear layers were quantized, the tensor classes now holding their
-weights, and the measured bytes of those weights before and after.
+Modules the model lists in ``_keep_in_fp32_modules`` (Wan's time embedder, for one) are left
+unquantized, as diffusers' torchao and quanto loaders leave them, so a ``tiny``/``arch`` run
+quantizes the same layers as a ``hub``/``local`` one. ``quant_granularity`` picks torchao's scale
+granularity: ``per_row`` (one fp32 scale and zero point per output row, the default) or
+``per_tensor`` (one for the whole weight; smaller, coarser).
+
+The record states how many linear layers were quantized and which were kept, the tensor classes
+now holding their weights, and the measured bytes of those weights before and after, split into
+the integer payload and the scales/zero points that come with it.
 """
 
 from __future__ import annotations
@@ -29,10 +36,25 @@ def wanted(optimizations: dict) -> bool:
     return optimizations["precision"] in MODES
 
 
-def torchao_config(mode: str) -> Any:
+def torchao_config(mode: str, granularity: str = "per_row") -> Any:
     from torchao.quantization import Int8DynamicActivationInt8WeightConfig, Int8WeightOnlyConfig
+    from torchao.quantization.granularity import PerRow, PerTensor
 
-    return Int8WeightOnlyConfig() if mode == "int8-weight-only" else Int8DynamicActivationInt8WeightConfig()
+    gran = PerTensor() if granularity == "per_tensor" else PerRow()
+    if mode == "int8-weight-only":
+        return Int8WeightOnlyConfig(granularity=gran)
+    return Int8DynamicActivationInt8WeightConfig(granularity=gran)
+
+
+def kept_float(module: Any) -> tuple[str, ...]:
+    """The model's ``_keep_in_fp32_modules``: names diffusers' quantizers never convert."""
+    return tuple(getattr(module, "_keep_in_fp32_modules", None) or ())
+
+
+def is_kept(fqn: str, keep: tuple[str, ...]) -> bool:
+    """Whether the layer at ``fqn`` lies in a kept module (matched on whole name parts)."""
+    parts = fqn.split(".")
+    return any(k in parts for k in keep)
 
 
 def check_backend(mode: str, backend: str, device: Any) -> None:
@@ -68,7 +90,7 @@ def load_config(optimizations: dict, model: dict, device: Any) -> Any:
     if backend == "torchao":
         from diffusers import TorchAoConfig
 
-        config = TorchAoConfig(torchao_config(mode))
+        config = TorchAoConfig(torchao_config(mode, optimizations.get("quant_granularity", "per_row")))
     elif backend == "quanto":
         from diffusers import QuantoConfig
 
@@ -82,16 +104,24 @@ def load_config(optimizations: dict, model: dict, device: Any) -> Any:
     return PipelineQuantizationConfig(quant_mapping={denoiser_attr_of(model.get("family") or ""): config})
 
 
-def quantize_module(module: Any, mode: str, backend: str) -> None:
-    """Quantize every linear layer of ``module`` in place."""
+def quantize_module(module: Any, mode: str, backend: str, granularity: str = "per_row") -> list[str]:
+    """Quantize the linear layers of ``module`` in place, except those in its ``_keep_in_fp32_modules``;
+    returns the names of the linear layers left in float."""
+    import torch
+
+    keep = kept_float(module)
+    skipped = [n for n, m in module.named_modules() if isinstance(m, torch.nn.Linear) and is_kept(n, keep)]
     if backend == "torchao":
         from torchao.quantization import quantize_
 
-        quantize_(module, torchao_config(mode))
+        def linear_not_kept(sub: Any, fqn: str) -> bool:
+            return isinstance(sub, torch.nn.Linear) and not is_kept(fqn, keep)
+
+        quantize_(module, torchao_config(mode, granularity), filter_fn=linear_not_kept)
     elif backend == "quanto":
         from optimum.quanto import freeze, qint8, quantize
 
-        quantize(module, weights=qint8)
+        quantize(module, weights=qint8, exclude=skipped or None)
         freeze(module)
     else:  # bitsandbytes on built modules: only at load (check_backend ruled out the CPU)
         raise UnsupportedError("bitsandbytes quantizes at load only (sources hub and local)")
@@ -104,26 +134,48 @@ def apply(built: Any, optimizations: dict, ctx: Any) -> dict[str, Any]:
     linears = _linear_weights(denoiser)
     at_load = any(type(w).__name__ not in ("Parameter", "Tensor") for _, w in linears)
     before = None if at_load else sum(nbytes(w) for _, w in linears)
+    granularity = optimizations.get("quant_granularity", "per_row")
+    quantized_before = {n for n, w in linears if _is_quantized(w)}
     if not at_load:
-        quantize_module(denoiser, mode, backend)
+        quantize_module(denoiser, mode, backend, granularity)
     after_linears = _linear_weights(denoiser)
-    quantized = [n for n, w in after_linears if type(w).__name__ not in ("Parameter", "Tensor")]
-    after = sum(nbytes(w) for _, w in after_linears)
+    quantized = {n: w for n, w in after_linears if _is_quantized(w)}
+    fp_before = {n: w for n, w in linears if n in quantized and n not in quantized_before}
+    q_bytes = sum(nbytes(w) for w in quantized.values())
+    payload = sum(_payload_bytes(w) for w in quantized.values())
+    fp_bytes = None if at_load else sum(nbytes(w) for w in fp_before.values())
     return {
         "mode": mode, "backend": backend, "when": "load" if at_load else "after_build",
-        "config": _config_name(mode, backend),
+        "config": _config_name(mode, backend, granularity), "granularity": granularity,
         "linear_layers": len(after_linears), "quantized_layers": len(quantized),
+        "kept_float": sorted(n for n, _ in after_linears if n not in quantized),
         "weight_types": tensor_types(denoiser),
-        "linear_weight_bytes_fp": before, "linear_weight_bytes": after,
-        "linear_weight_ratio": (after / before) if before else None,
+        "linear_weight_bytes_fp": before, "linear_weight_bytes": sum(nbytes(w) for _, w in after_linears),
+        "linear_weight_ratio": (sum(nbytes(w) for _, w in after_linears) / before) if before else None,
+        # the quantized layers alone: their float bytes before, their bytes now (payload + scales)
+        "quantized_weight_bytes_fp": fp_bytes, "quantized_weight_bytes": q_bytes,
+        "quantized_payload_bytes": payload, "quantized_scale_bytes": q_bytes - payload,
+        "quantized_weight_ratio": (q_bytes / fp_bytes) if fp_bytes else None,
         "denoiser_bytes": module_bytes(denoiser),
     }
 
 
-def _config_name(mode: str, backend: str) -> str:
+def _config_name(mode: str, backend: str, granularity: str = "per_row") -> str:
     if backend == "torchao":
-        return type(torchao_config(mode)).__name__
+        return f"{type(torchao_config(mode, granularity)).__name__}({granularity})"
     return "quanto qint8 weights" if backend == "quanto" else f"BitsAndBytesConfig({mode})"
+
+
+def _is_quantized(weight: Any) -> bool:
+    return type(weight).__name__ not in ("Parameter", "Tensor")
+
+
+def _payload_bytes(weight: Any) -> int:
+    """Bytes of a quantized weight's largest inner tensor (its integer data, without scales or zero points)."""
+    flatten = getattr(weight, "__tensor_flatten__", None)
+    if flatten is None or not _is_quantized(weight):
+        return nbytes(weight)
+    return max(_payload_bytes(getattr(weight, name)) for name in flatten()[0])
 
 
 def _linear_weights(module: Any) -> list[tuple[str, Any]]:

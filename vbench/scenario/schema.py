@@ -20,6 +20,7 @@ Precision = Literal["fp32", "fp16", "bf16", "int8-weight-only", "int8-dynamic", 
 FloatPrecision = Literal["fp32", "fp16", "bf16"]
 Offload = Literal["none", "model", "sequential", "group-leaf", "group-block"]
 QuantBackend = Literal["torchao", "quanto", "bitsandbytes"]
+QuantGranularity = Literal["per_row", "per_tensor"]
 CompileMode = Literal["default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"]
 Isolation = Literal["process", "group", "inline"]
 MetricName = Literal["psnr", "ssim", "lpips", "fvd", "temporal"]
@@ -129,6 +130,7 @@ class Optimizations(Section):
     precision: Precision = "fp32"
     vae_precision: FloatPrecision | None = None  #: null: the denoiser's compute dtype
     quant_backend: QuantBackend = "torchao"
+    quant_granularity: QuantGranularity = "per_row"  #: int8 scales: one per output row, or one per tensor
     dynamic_error_budget: float = Field(0.02, gt=0.0, le=1.0)  #: relative output error allowed by `dynamic`
     dynamic_policy: str | None = None  #: a saved per-module policy file to reuse instead of a new pass
     offload: Offload = "none"
@@ -166,6 +168,12 @@ class Optimizations(Section):
             raise ValueError("quant_backend: bitsandbytes provides int8-weight-only and nf4 only")
         if self.precision == "nf4" and self.quant_backend != "bitsandbytes":
             raise ValueError("precision: nf4 needs quant_backend: bitsandbytes")
+        if self.quant_granularity != "per_row":
+            if self.precision not in ("int8-weight-only", "int8-dynamic"):
+                raise ValueError("quant_granularity: applies to precision int8-weight-only and int8-dynamic only")
+            if self.quant_backend != "torchao":
+                raise ValueError("quant_granularity: per_tensor needs quant_backend: torchao "
+                                 "(quanto and bitsandbytes scale per output row)")
         return self
 
 
