@@ -28,8 +28,31 @@ def test_temporal_tiling_where_the_vae_has_it():
     built.vae.use_framewise_decoding = False
     rec, _ = applied(built, vae_temporal_tiling=True)
     assert built.vae.use_framewise_decoding and rec["vae"]["temporal_tiling"]["use_framewise_decoding"]
+    assert rec["vae"]["temporal_tiling"]["default_was"] is False
     with pytest.raises(UnsupportedError, match="AutoencoderKLWan has no temporal tiling"):
         applied(build(), vae_temporal_tiling=True)
+
+
+@pytest.mark.parametrize("family,default", [("hunyuan", True), ("mochi", False), ("ltx", False)])
+def test_every_record_states_the_vaes_own_temporal_tiling(family, default):
+    """Left at null, the VAE keeps its family's default and the record says which it is;
+    ``false`` turns HunyuanVideo's framewise decoding off."""
+    built = build(family)
+    rec, _ = applied(built, workload={**WORKLOAD, "num_frames": 7 if family == "mochi" else 9})
+    assert rec["vae"]["state"]["use_framewise_decoding"] is default is built.vae.use_framewise_decoding
+    assert "temporal_tiling" not in rec["vae"]
+    if default:
+        rec, _ = applied(built, vae_temporal_tiling=False)
+        assert built.vae.use_framewise_decoding is False and rec["vae"]["state"]["use_framewise_decoding"] is False
+        assert rec["vae"]["temporal_tiling"]["default_was"] is True
+
+
+def test_temporal_tiling_off_where_the_vae_has_no_switch_changes_nothing():
+    built = build()
+    rec, _ = applied(built, vae_temporal_tiling=False)
+    assert rec["vae"]["temporal_tiling"]["use_framewise_decoding"] is None
+    assert "no temporal tiling switch" in rec["vae"]["temporal_tiling"]["note"]
+    assert "use_framewise_decoding" not in rec["vae"]["state"] and rec["vae"]["state"]["use_tiling"] is False
 
 
 def test_attention_backend_is_set_on_every_processor():

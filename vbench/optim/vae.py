@@ -5,7 +5,12 @@ Temporal tiling exists in the LTX and HunyuanVideo VAEs (``tile_sample_min_num_f
 framewise encoding and decoding) and as framewise decoding in Mochi's; the Wan and CogVideoX VAEs
 already decode a few latent frames at a time with a causal cache and have no switch, and SVD's
 temporal decoder has no tiling at all: asking for what a VAE lacks makes the run ``unsupported``.
-What the record states is read back from the VAE after setting it.
+``vae_temporal_tiling`` is three-valued: ``true``/``false`` set the switch, ``null`` leaves the
+VAE's own default -- which differs by family (HunyuanVideo's is on, Mochi's off).
+
+This transform runs for every run: whatever was asked, ``applied["vae"]["state"]`` holds the VAE's
+slicing, tiling and framewise switches as read back from the VAE, so a record always says how its
+decode was split.
 """
 
 from __future__ import annotations
@@ -15,15 +20,28 @@ from typing import Any
 
 from vbench.errors import UnsupportedError
 
+#: The VAE attributes that decide how a decode is split, as diffusers names them.
+STATE_KEYS = ("use_slicing", "use_tiling", "use_framewise_decoding", "use_framewise_encoding",
+              "tile_sample_min_height", "tile_sample_min_width", "tile_sample_stride_height",
+              "tile_sample_stride_width", "tile_overlap_factor_height", "tile_sample_min_num_frames",
+              "tile_sample_stride_num_frames")
+
 
 def wanted(optimizations: dict) -> bool:
-    return bool(optimizations["vae_slicing"] or optimizations["vae_tiling"] or optimizations["vae_temporal_tiling"])
+    return True  # the VAE's state is recorded for every run
+
+
+def state(vae: Any) -> dict[str, Any]:
+    """The VAE's decode-splitting switches, read back from it (absent attributes left out)."""
+    return {k: getattr(vae, k) for k in STATE_KEYS if isinstance(getattr(vae, k, None), (bool, int, float))}
 
 
 def apply(built: Any, optimizations: dict, ctx: Any) -> dict[str, Any]:
     vae = built.vae
     name = type(vae).__name__
     out: dict[str, Any] = {"vae": name}
+    if vae is None:
+        return out
     if optimizations["vae_slicing"]:
         vae.enable_slicing()
         batch = int((ctx.workload or {}).get("num_videos_per_prompt") or 1)
@@ -32,8 +50,9 @@ def apply(built: Any, optimizations: dict, ctx: Any) -> dict[str, Any]:
             out["slicing_note"] = "slicing splits the batch: at one video per call it changes nothing"
     if optimizations["vae_tiling"]:
         out["tiling"] = _tiling(vae, optimizations["vae_tile_size"], optimizations["vae_tile_overlap"])
-    if optimizations["vae_temporal_tiling"]:
-        out["temporal_tiling"] = _temporal(vae)
+    if optimizations["vae_temporal_tiling"] is not None:
+        out["temporal_tiling"] = _temporal(vae, optimizations["vae_temporal_tiling"])
+    out["state"] = state(vae)
     return out
 
 
@@ -66,14 +85,18 @@ def _current_overlap(vae: Any) -> float:
     return 1.0 - stride / tile if tile and stride else 0.25
 
 
-def _temporal(vae: Any) -> dict[str, Any]:
+def _temporal(vae: Any, on: bool) -> dict[str, Any]:
     name = type(vae).__name__
     if hasattr(vae, "use_framewise_decoding"):
-        vae.use_framewise_decoding = True
+        before = bool(vae.use_framewise_decoding)
+        vae.use_framewise_decoding = on
         if hasattr(vae, "use_framewise_encoding"):
-            vae.use_framewise_encoding = True
+            vae.use_framewise_encoding = on
         keys = ("use_framewise_decoding", "use_framewise_encoding", "tile_sample_min_num_frames",
                 "tile_sample_stride_num_frames", "use_tiling")
-        return {k: getattr(vae, k) for k in keys if hasattr(vae, k)}
-    raise UnsupportedError(f"{name} has no temporal tiling switch (it decodes a few latent frames at a time "
-                           f"already, or not at all by frames); use vae_chunk_frames for chunked decoding")
+        return {**{k: getattr(vae, k) for k in keys if hasattr(vae, k)}, "default_was": before}
+    if on:
+        raise UnsupportedError(f"{name} has no temporal tiling switch (it decodes a few latent frames at a time "
+                               f"already, or not at all by frames); use vae_chunk_frames for chunked decoding")
+    return {"use_framewise_decoding": None,
+            "note": f"{name} has no temporal tiling switch; its decode is unchanged"}

@@ -139,7 +139,7 @@ class Optimizations(Section):
     vae_tiling: bool = False
     vae_tile_size: int | None = Field(None, ge=16, le=4096)  #: pixels
     vae_tile_overlap: float | None = Field(None, ge=0.0, lt=1.0)  #: fraction of a tile
-    vae_temporal_tiling: bool = False
+    vae_temporal_tiling: bool | None = None  #: null: the VAE's own default (recorded); true/false switch it
     attention_backend: str | None = None
     compile: bool = False
     compile_mode: CompileMode = "default"
