@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from optim_cases import applied, build, frames
+from optim_cases import WORKLOAD, applied, build, frames
 
 from vbench.errors import UnsupportedError
 from vbench.optim.tensors import module_bytes
@@ -105,12 +105,35 @@ def test_fp8_layerwise_casting_stores_float8():
 
 @pytest.mark.parametrize("settings,needle", [
     ({"precision": "nf4", "quant_backend": "bitsandbytes"}, "needs a CUDA device"),
+    ({"precision": "fp8-dynamic"}, r"needs fp8 tensor cores: an NVIDIA GPU of compute capability 8\.9 or newer"),
     ({"precision": "int8-weight-only", "quant_backend": "bitsandbytes"}, "needs a CUDA device"),
     ({"precision": "int8-dynamic", "quant_backend": "quanto"}, "int8-dynamic needs quant_backend: torchao"),
 ])
 def test_unsupported_quantization_says_why(settings, needle):
     with pytest.raises(UnsupportedError, match=needle):
         applied(build(), **settings)
+
+
+def _fp8_gpu() -> bool:
+    return torch.cuda.is_available() and torch.cuda.get_device_capability() >= (8, 9)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not _fp8_gpu(), reason="needs a CUDA GPU of compute capability 8.9 or newer")
+def test_fp8_dynamic_computes_in_fp8_on_a_capable_gpu():
+    from optim_cases import optimizations
+
+    from vbench.optim import Context, apply_optimizations
+
+    built = build(source="arch", name="Wan2.1-T2V-1.3B", num_layers=1)  # the tiny widths (24) are not multiples of 16
+    built.pipe.to("cuda")
+    dev = torch.device("cuda")
+    rec = apply_optimizations(built, optimizations(precision="fp8-dynamic"), dev,
+                              ctx=Context(device=dev, workload=WORKLOAD))
+    f8 = rec["fp8"]
+    assert f8["mode"] == "fp8-dynamic" and f8["quantized_layers"] > 0
+    assert f8["denoiser_bytes"] < f8["denoiser_bytes_before"]
+    assert 0 < rec["precision"]["fidelity"]["rel_error_vs_fp32"] < 0.1
 
 
 def test_hub_and_local_load_quantized(tmp_path):

@@ -6,8 +6,8 @@ copy; ``tiny`` ones are built in fp32 and cast here, so the error against fp32 c
 the same model (see :mod:`vbench.optim.fidelity`). Modules a model lists in
 ``_keep_in_fp32_modules`` stay float32, as with ``from_pretrained(torch_dtype=...)``. The VAE
 follows the denoiser unless ``vae_precision`` says otherwise, since VAEs often need fp32.
-Quantized modes (int8, fp8, nf4, dynamic) compute in fp32 around their lowered weights; their
-transforms come after this one.
+Quantized modes (int8, nf4, dynamic) compute in fp32 around their lowered weights, the fp8 modes in
+bf16; their transforms come after this one.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def apply(built: Any, optimizations: dict, ctx: Any) -> dict[str, Any]:
         cast_module(modules["vae"], torch_dtype(vae_mode))
         if "vae" not in cast_here:
             cast_here.append("vae")
-    return {"mode": mode, "compute_dtype": "bfloat16" if mode == "fp8" else FLOAT_DTYPES[compute], "vae_precision": vae_mode or compute,
+    return {"mode": mode, "compute_dtype": "bfloat16" if mode.startswith("fp8") else FLOAT_DTYPES[compute], "vae_precision": vae_mode or compute,
             "built_in": built_in, "cast_after_build": cast_here,
             "modules": {name: dtype_names(module) for name, module in modules.items()}}
 

@@ -16,7 +16,7 @@ from vbench.scenario.families import ARCH_MODELS, FAMILIES, SOURCES
 
 FamilyName = Literal["wan", "cogvideox", "ltx", "svd", "hunyuan", "mochi"]
 SourceName = Literal["tiny", "arch", "hub", "local"]
-Precision = Literal["fp32", "fp16", "bf16", "int8-weight-only", "int8-dynamic", "fp8", "nf4", "dynamic"]
+Precision = Literal["fp32", "fp16", "bf16", "int8-weight-only", "int8-dynamic", "fp8", "fp8-dynamic", "nf4", "dynamic"]
 FloatPrecision = Literal["fp32", "fp16", "bf16"]
 Offload = Literal["none", "model", "sequential", "group-leaf", "group-block"]
 QuantBackend = Literal["torchao", "quanto", "bitsandbytes"]
@@ -166,6 +166,8 @@ class Optimizations(Section):
             raise ValueError("vae_tile_size/vae_tile_overlap: need vae_tiling: true")
         if self.quant_backend == "bitsandbytes" and self.precision not in ("int8-weight-only", "nf4"):
             raise ValueError("quant_backend: bitsandbytes provides int8-weight-only and nf4 only")
+        if self.precision == "fp8-dynamic" and self.quant_backend != "torchao":
+            raise ValueError("precision: fp8-dynamic needs quant_backend: torchao")
         if self.precision == "nf4" and self.quant_backend != "bitsandbytes":
             raise ValueError("precision: nf4 needs quant_backend: bitsandbytes")
         if self.quant_granularity != "per_row":
