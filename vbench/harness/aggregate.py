@@ -66,6 +66,9 @@ def memory(calls: list[dict], weights: dict) -> dict[str, Any]:
     if out["host"] is not None:
         out["host"]["peak_source"] = host[-1].get("peak_source")
         out["host"]["note"] = host[-1].get("ru_maxrss_note")
+        out["host"]["stages"] = _host_stage_max([h.get("stages") or {} for h in host])
+        out["host"]["stages_source"] = host[-1].get("stages_source")
+        out["host"]["steps_peak_rss_bytes"] = host[-1].get("steps_peak_rss_bytes")  # the last (steady) call's
     out["nvml"] = _max_reading(gpu, ("process_used_peak_bytes", "device_used_peak_bytes",
                                      "device_used_baseline_bytes")) if gpu else None
     for reading in (alloc[-1], host[-1], calls[-1]["memory"].get("nvml") or {}):
@@ -91,6 +94,20 @@ def _stage_max(stage_dicts: list[dict]) -> dict[str, Any]:
             for k, v in entry.items():
                 if isinstance(v, (int, float)) and k != "count":
                     cur[k] = max(cur.get(k, v), v)
+    return merged
+
+
+def _host_stage_max(stage_dicts: list[dict]) -> dict[str, Any]:
+    """Per stage, the reading of the call with the highest peak RSS (its RSS at begin, delta and
+    count belong to that call), and the stage's peak in every call (None where it did not run)."""
+    merged: dict[str, Any] = {}
+    for name in dict.fromkeys(n for stages in stage_dicts for n in stages):
+        entries = [stages.get(name) or {} for stages in stage_dicts]
+        peaks = [e.get("peak_rss_bytes") for e in entries]
+        best = max((e for e in entries if e.get("peak_rss_bytes") is not None),
+                   key=lambda e: e["peak_rss_bytes"], default=None)
+        if best is not None:
+            merged[name] = {**best, "per_call": {"peak_rss_bytes": peaks}}
     return merged
 
 

@@ -25,8 +25,9 @@ def worker_main(conn: Any, options: dict) -> None:
         isolation = {"mode": options["mode"], "worker_pid": os.getpid(), "position_in_worker": position,
                      "peaks_reset": True}
         if position:
-            isolation["note"] = ("this worker ran earlier runs: allocator peaks were reset, but host "
-                                 "ru_maxrss is a process-lifetime mark")
+            isolation["note"] = ("this worker ran earlier runs: allocator and host RSS peaks were reset "
+                                 "(VmHWM, where /proc/self/clear_refs is writable), but memory earlier runs "
+                                 "left allocated stays in the baseline")
         record = _run_limited(spec, options, isolation)
         conn.send(("record", record))
         position += 1

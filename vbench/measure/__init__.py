@@ -6,7 +6,7 @@ mapping, never 0; raw samples are kept. torch is imported inside functions only.
 
 * :mod:`~vbench.measure.clock` -- :class:`StageClock`: CUDA events or ``perf_counter`` per stage and step.
 * :mod:`~vbench.measure.memory` -- :class:`AllocatorMemory` (CUDA allocator peaks per stage),
-  :class:`HostMemory` (RSS).
+  :class:`HostMemory` (RSS: exact per call, stage and denoising step through VmHWM on Linux).
 * :mod:`~vbench.measure.gpu_sampler` -- :class:`NvmlSampler` (device/process memory, power).
 * :mod:`~vbench.measure.energy` -- :class:`EnergyMeter` (NVML energy counter, power fallback).
 * :mod:`~vbench.measure.flops` -- FLOP counting, achieved TFLOP/s, fraction of the datasheet peak.

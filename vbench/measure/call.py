@@ -3,7 +3,8 @@
 Order at the start: the samplers (host RSS, NVML) first so they span the whole call, then the
 energy counter, then the allocator (synchronize, baseline, reset peaks), and the clock last, so
 nothing the trackers do is timed. At the end the clock stops first (its one synchronize), then
-the others in reverse. A stage boundary resets the allocator's peaks outside the clock's marks.
+the others in reverse. A stage boundary resets the peaks of the host (VmHWM) and of the allocator
+outside the clock's marks, in that order at its begin and the reverse at its end.
 
 Example (CPU)::
 
@@ -13,6 +14,7 @@ Example (CPU)::
         pipe(..., callback_on_step_end=tracker.step_callback)
     result = tracker.stop()          # CallResult
     result.timing.e2e_s, result.to_dict()["memory"]["host"]["peak_rss_bytes"]
+    result.memory["host"]["stages"]["denoise"]["delta_rss_bytes"]
 """
 
 from __future__ import annotations
@@ -67,20 +69,27 @@ class CallTracker(StageMarks):
         self.clock.start()
 
     def begin(self, name: str) -> None:
+        if self.host is not None:
+            self.host.begin(name)
         self.allocator.begin(name)
         self.clock.begin(name)
 
     def end(self, name: str | None = None) -> None:
         self.clock.end(name)
         self.allocator.end(name)
-
+        if self.host is not None:
+            self.host.end(name)
 
     def step(self) -> None:
+        """A denoising step ends: the clock's mark first, then the host's per-step peak (whose
+        reading and reset land in the next step's time: tens of microseconds)."""
         self.clock.step()
+        if self.host is not None:
+            self.host.step()
 
     def step_callback(self, pipe: Any, step_index: int, timestep: Any, callback_kwargs: dict) -> dict:
         """diffusers' ``callback_on_step_end``: marks a denoising step."""
-        self.clock.step()
+        self.step()
         return callback_kwargs
 
     def stop(self) -> CallResult:
