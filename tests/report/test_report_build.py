@@ -72,8 +72,20 @@ def test_report_without_quality_or_gpu_fields(tmp_path, golden):
     page = build_report(path)
     assert "No quality scores in these results" in page
     assert "Results from one machine only" in page
-    assert "No memory per stage" in page
+    assert "No device memory per stage" in page and "No host memory per stage" in page
     assert page.count('<tr class="run"') == 5
+
+
+def test_host_memory_per_stage_is_charted(tmp_path, golden):
+    path = tmp_path / "host" / "quickstart" / "s.jsonl"
+    with RecordWriter(path) as w:
+        for i, rec in enumerate(records(golden / "cpu-box")):
+            host = rec.setdefault("memory", {}).setdefault("host", {}) or {}
+            rec["memory"]["host"] = {**host, "stages": {"denoise": {"delta_rss_bytes": (i + 1) * 2**20},
+                                                        "vae_decode": {"delta_rss_bytes": 3 * 2**20}}}
+            w.write(rec)
+    page = build_report(path)
+    assert "Host RSS rise per stage" in page and "No host memory per stage" not in page
 
 
 def test_failed_runs_only(tmp_path):

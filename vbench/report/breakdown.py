@@ -37,7 +37,7 @@ def _shown(n: int, total: int) -> str:
 
 def figures(data: ReportData) -> str:
     ok = data.ok.dropna(subset=["latency_s"])
-    return "\n".join([_stages(ok), _steps(ok), _memory(ok)])
+    return "\n".join([_stages(ok), _steps(ok), _memory(ok), _host_memory(ok)])
 
 
 def _ordered(columns: list[str], prefix: str) -> list[str]:
@@ -74,16 +74,25 @@ def _steps(ok: pd.DataFrame) -> str:
 
 
 def _memory(ok: pd.DataFrame) -> str:
-    stages = [s for s in _ordered(list(ok.columns), "memstage:") if ok[f"memstage:{s}"].notna().any()]
+    return _stage_bars(ok, "memstage:", "Peak allocated memory per stage (GB)",
+                       "No device memory per stage: it needs the CUDA allocator, and no run here has it.")
+
+
+def _host_memory(ok: pd.DataFrame) -> str:
+    return _stage_bars(ok, "hoststage:", "Host RSS rise per stage, above the RSS at its start (GB)",
+                       "No host memory per stage: it needs Linux with /proc/self/clear_refs writable.")
+
+
+def _stage_bars(ok: pd.DataFrame, prefix: str, title: str, missing: str) -> str:
+    stages = [s for s in _ordered(list(ok.columns), prefix) if ok[f"{prefix}{s}"].notna().any()]
     if not stages:
-        return note("No memory per stage: it needs the CUDA allocator, and no run here has it "
-                    "(CPU runs record the process's peak RSS only).")
-    has = ok.dropna(subset=[f"memstage:{s}" for s in stages], how="all")
+        return note(missing)
+    has = ok.dropna(subset=[f"{prefix}{s}" for s in stages], how="all")
     runs = pick(has, MAX_BARS)
     names = _names(runs)
-    traces = [{"type": "bar", "orientation": "h", "y": names, "x": values(runs[f"memstage:{stage}"] / GB),
+    traces = [{"type": "bar", "orientation": "h", "y": names, "x": values(runs[f"{prefix}{stage}"] / GB),
                "name": text(stage), "marker": {"color": PALETTE[i % len(PALETTE)]},
                "hovertemplate": f"%{{y}}<br>{text(stage)}: %{{x:.3g}} GB<extra></extra>"} for i, stage in enumerate(stages)]
-    return to_div(figure(traces, f"Peak allocated memory per stage (GB){_shown(len(runs), len(has))}", barmode="group",
+    return to_div(figure(traces, f"{title}{_shown(len(runs), len(has))}", barmode="group",
                          x="GB", height=max(300, 140 + 7 * len(stages) * len(runs)), yaxis={"autorange": "reversed"},
                          legend={"y": 1.0, "x": 1.01, "orientation": "v"}))

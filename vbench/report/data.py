@@ -83,6 +83,8 @@ def prepare(frame: pd.DataFrame) -> ReportData:
             runs[f"stage:{c[len('timing.stages.'):-len('.median')]}"] = _num(frame[c])
         elif c.startswith("memory.allocator.stages.") and c.endswith(".peak_allocated_bytes"):
             runs[f"memstage:{c[len('memory.allocator.stages.'):-len('.peak_allocated_bytes')]}"] = _num(frame[c])
+        elif c.startswith("memory.host.stages.") and c.endswith(".delta_rss_bytes"):
+            runs[f"hoststage:{c[len('memory.host.stages.'):-len('.delta_rss_bytes')]}"] = _num(frame[c])
     runs["steps"] = [v if isinstance(v, list) and v else None for v in col("timing.steps.median_by_step", None)]
     quality = _quality_columns(frame)
     for name, values in quality.items():
