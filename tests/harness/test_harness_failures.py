@@ -45,7 +45,7 @@ def test_group_isolation_shares_a_worker_and_says_so(tmp_path):
     first, second = (r["isolation"] for r in records)
     assert first["worker_pid"] == second["worker_pid"]
     assert (first["position_in_worker"], second["position_in_worker"]) == (0, 1)
-    assert second["peaks_reset"] and "ru_maxrss" in second["note"]
+    assert second["peaks_reset"] and "stays in the baseline" in second["note"]
 
 
 def test_unsupported_combination_is_a_record_not_a_crash(tmp_path):
