@@ -32,6 +32,7 @@ from vbench.optim import (
     vae_chunking,
 )
 from vbench.optim.fidelity import Probe
+from vbench.optim.tensors import is_quantized
 
 Transform = Callable[[Any, dict, Any], dict]
 
@@ -97,7 +98,7 @@ def _fidelity_measurable(built: Any, optimizations: dict) -> str | None:
         return "this run is the fp32 reference"
     if built.denoiser.dtype != torch.float32:
         return f"the denoiser was built directly in {str(built.denoiser.dtype).removeprefix('torch.')} (no fp32 copy held)"
-    if any(type(p).__name__ not in ("Parameter", "Tensor") for p in built.denoiser.parameters()):
+    if any(is_quantized(p) for p in built.denoiser.parameters()):
         return "the denoiser was loaded quantized (no fp32 copy held)"
     return None
 

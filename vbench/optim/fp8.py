@@ -21,7 +21,7 @@ from typing import Any
 
 from vbench.errors import UnsupportedError
 from vbench.optim.precision import cast_module
-from vbench.optim.tensors import module_bytes, tensor_types
+from vbench.optim.tensors import is_quantized, module_bytes, tensor_types
 
 #: fp8 matmuls (torch._scaled_mm on float8_e4m3fn) need this CUDA compute capability or newer.
 FP8_COMPUTE_CAPABILITY = (8, 9)
@@ -75,19 +75,14 @@ def apply_compute(built: Any, ctx: Any) -> dict[str, Any]:
     from torchao.quantization import Float8DynamicActivationFloat8WeightConfig, quantize_
     from torchao.quantization.granularity import PerRow
 
-    from vbench.optim.quantize import is_kept, kept_float
+    from vbench.optim.quantize import linear_weights, quantizable
 
     denoiser = built.denoiser
     before = module_bytes(denoiser)
     cast_module(denoiser, torch.bfloat16)
-    keep = kept_float(denoiser)
-
-    def linear_not_kept(sub: Any, fqn: str) -> bool:
-        return isinstance(sub, torch.nn.Linear) and not is_kept(fqn, keep)
-
-    quantize_(denoiser, Float8DynamicActivationFloat8WeightConfig(granularity=PerRow()), filter_fn=linear_not_kept)
-    linears = [(n, m.weight) for n, m in denoiser.named_modules() if isinstance(m, torch.nn.Linear)]
-    fp8 = [n for n, w in linears if type(w).__name__ not in ("Parameter", "Tensor")]
+    quantize_(denoiser, Float8DynamicActivationFloat8WeightConfig(granularity=PerRow()), filter_fn=quantizable(denoiser))
+    linears = linear_weights(denoiser)
+    fp8 = [n for n, w in linears if is_quantized(w)]
     if not fp8:  # torchao leaves layers whose sizes are not multiples of 16 (what _scaled_mm takes) as they are
         raise UnsupportedError(f"fp8-dynamic: no linear layer of {type(denoiser).__name__} has sizes fp8 matmuls "
                                f"take (in and out features multiples of 16), so nothing would run in fp8")

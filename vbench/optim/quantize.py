@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from vbench.errors import UnsupportedError
-from vbench.optim.tensors import denoiser_attr_of, module_bytes, nbytes, tensor_types
+from vbench.optim.tensors import denoiser_attr_of, is_quantized, module_bytes, nbytes, tensor_types
 
 INT8 = ("int8-weight-only", "int8-dynamic")
 MODES = (*INT8, "nf4")
@@ -46,15 +46,17 @@ def torchao_config(mode: str, granularity: str = "per_row") -> Any:
     return Int8DynamicActivationInt8WeightConfig(granularity=gran)
 
 
-def kept_float(module: Any) -> tuple[str, ...]:
-    """The model's ``_keep_in_fp32_modules``: names diffusers' quantizers never convert."""
-    return tuple(getattr(module, "_keep_in_fp32_modules", None) or ())
+def quantizable(module: Any) -> Any:
+    """A ``filter_fn(sub, fqn)`` for torchao's ``quantize_``: linear layers outside the model's
+    ``_keep_in_fp32_modules`` (matched on whole name parts), which diffusers' quantizers never convert."""
+    import torch
 
+    keep = set(getattr(module, "_keep_in_fp32_modules", None) or ())
 
-def is_kept(fqn: str, keep: tuple[str, ...]) -> bool:
-    """Whether the layer at ``fqn`` lies in a kept module (matched on whole name parts)."""
-    parts = fqn.split(".")
-    return any(k in parts for k in keep)
+    def linear_not_kept(sub: Any, fqn: str) -> bool:
+        return isinstance(sub, torch.nn.Linear) and not keep & set(fqn.split("."))
+
+    return linear_not_kept
 
 
 def check_backend(mode: str, backend: str, device: Any) -> None:
@@ -109,15 +111,12 @@ def quantize_module(module: Any, mode: str, backend: str, granularity: str = "pe
     returns the names of the linear layers left in float."""
     import torch
 
-    keep = kept_float(module)
-    skipped = [n for n, m in module.named_modules() if isinstance(m, torch.nn.Linear) and is_kept(n, keep)]
+    wanted_ = quantizable(module)
+    skipped = [n for n, m in module.named_modules() if isinstance(m, torch.nn.Linear) and not wanted_(m, n)]
     if backend == "torchao":
         from torchao.quantization import quantize_
 
-        def linear_not_kept(sub: Any, fqn: str) -> bool:
-            return isinstance(sub, torch.nn.Linear) and not is_kept(fqn, keep)
-
-        quantize_(module, torchao_config(mode, granularity), filter_fn=linear_not_kept)
+        quantize_(module, torchao_config(mode, granularity), filter_fn=wanted_)
     elif backend == "quanto":
         from optimum.quanto import freeze, qint8, quantize
 
@@ -131,27 +130,26 @@ def apply(built: Any, optimizations: dict, ctx: Any) -> dict[str, Any]:
     mode, backend = optimizations["precision"], optimizations["quant_backend"]
     denoiser = built.denoiser
     check_backend(mode, backend, ctx.device)
-    linears = _linear_weights(denoiser)
-    at_load = any(type(w).__name__ not in ("Parameter", "Tensor") for _, w in linears)
+    linears = linear_weights(denoiser)
+    at_load = any(is_quantized(w) for _, w in linears)
     before = None if at_load else sum(nbytes(w) for _, w in linears)
     granularity = optimizations.get("quant_granularity", "per_row")
-    quantized_before = {n for n, w in linears if _is_quantized(w)}
     if not at_load:
         quantize_module(denoiser, mode, backend, granularity)
-    after_linears = _linear_weights(denoiser)
-    quantized = {n: w for n, w in after_linears if _is_quantized(w)}
-    fp_before = {n: w for n, w in linears if n in quantized and n not in quantized_before}
+    after_linears = linear_weights(denoiser)
+    after = sum(nbytes(w) for _, w in after_linears)
+    quantized = {n: w for n, w in after_linears if is_quantized(w)}
     q_bytes = sum(nbytes(w) for w in quantized.values())
     payload = sum(_payload_bytes(w) for w in quantized.values())
-    fp_bytes = None if at_load else sum(nbytes(w) for w in fp_before.values())
+    fp_bytes = None if at_load else sum(nbytes(w) for n, w in linears if n in quantized)
     return {
         "mode": mode, "backend": backend, "when": "load" if at_load else "after_build",
         "config": _config_name(mode, backend, granularity), "granularity": granularity,
         "linear_layers": len(after_linears), "quantized_layers": len(quantized),
         "kept_float": sorted(n for n, _ in after_linears if n not in quantized),
         "weight_types": tensor_types(denoiser),
-        "linear_weight_bytes_fp": before, "linear_weight_bytes": sum(nbytes(w) for _, w in after_linears),
-        "linear_weight_ratio": (sum(nbytes(w) for _, w in after_linears) / before) if before else None,
+        "linear_weight_bytes_fp": before, "linear_weight_bytes": after,
+        "linear_weight_ratio": (after / before) if before else None,
         # the quantized layers alone: their float bytes before, their bytes now (payload + scales)
         "quantized_weight_bytes_fp": fp_bytes, "quantized_weight_bytes": q_bytes,
         "quantized_payload_bytes": payload, "quantized_scale_bytes": q_bytes - payload,
@@ -166,19 +164,15 @@ def _config_name(mode: str, backend: str, granularity: str = "per_row") -> str:
     return "quanto qint8 weights" if backend == "quanto" else f"BitsAndBytesConfig({mode})"
 
 
-def _is_quantized(weight: Any) -> bool:
-    return type(weight).__name__ not in ("Parameter", "Tensor")
-
-
 def _payload_bytes(weight: Any) -> int:
     """Bytes of a quantized weight's largest inner tensor (its integer data, without scales or zero points)."""
     flatten = getattr(weight, "__tensor_flatten__", None)
-    if flatten is None or not _is_quantized(weight):
+    if flatten is None or not is_quantized(weight):
         return nbytes(weight)
     return max(_payload_bytes(getattr(weight, name)) for name in flatten()[0])
 
 
-def _linear_weights(module: Any) -> list[tuple[str, Any]]:
+def linear_weights(module: Any) -> list[tuple[str, Any]]:
     """(name, weight) of every linear layer, quanto's QLinear included."""
     import torch
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 
+def is_quantized(t: Any) -> bool:
+    """Whether a weight is a tensor subclass (torchao, quanto) rather than a plain tensor or Parameter."""
+    return type(t).__name__ not in ("Parameter", "Tensor")
+
+
 def nbytes(t: Any) -> int:
     """Storage bytes of one tensor; a quantized tensor subclass counts its inner (packed) tensors."""
     flatten = getattr(t, "__tensor_flatten__", None)
-    if flatten is not None and type(t).__name__ not in ("Parameter", "Tensor"):
+    if flatten is not None and is_quantized(t):
         names, _ = flatten()
         return sum(nbytes(getattr(t, n)) for n in names)
     return t.numel() * t.element_size()
