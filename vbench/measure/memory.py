@@ -218,6 +218,8 @@ class HostMemory(StageMarks):
                 key, _, rest = line.partition(":")
                 if key in ("VmHWM", "VmRSS"):
                     values[key] = int(rest.split()[0]) * 1024  # "VmHWM:   123456 kB"
+                    if len(values) == 2:  # adjacent lines, a third of the way down: stop reading
+                        break
         if len(values) != 2:
             raise ValueError(f"{self.status_path} has no VmHWM and VmRSS lines")
         return values["VmHWM"], values["VmRSS"]
