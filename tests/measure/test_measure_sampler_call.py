@@ -69,6 +69,8 @@ def test_call_tracker_on_cpu():
     assert sum(s.seconds for s in timing.stages.values()) == pytest.approx(timing.e2e_s, rel=0.05)
     host = data["memory"]["host"]
     assert host["delta_rss_bytes"] >= 50 * 2**20
+    assert host["stages"]["vae_decode"]["delta_rss_bytes"] >= 50 * 2**20
+    assert host["stages"]["text_encode"]["delta_rss_bytes"] < 8 * 2**20
     if not torch.cuda.is_available():
         assert data["memory"]["allocator"]["unavailable"] == {"allocator": "no CUDA device"}
         assert data["memory"]["nvml"]["device_used_peak_bytes"] is None
@@ -82,3 +84,21 @@ def test_call_tracker_without_samplers():
     result = tracker.stop()
     assert result.memory["host"] == {"unavailable": {"host": "samplers were off"}}
     assert len(result.timing.steps) == 1
+
+
+def test_call_tracker_collects_earlier_garbage_before_its_baseline():
+    """Cyclic garbage left by earlier code is freed before the baseline, not inside the call,
+    where it would lower RSS under the baseline and hide the call's own rise."""
+    import psutil
+
+    class Cycle:
+        pass
+
+    garbage = Cycle()
+    garbage.self, garbage.data = garbage, np.ones(128 * 2**20 // 8)
+    del garbage
+    with_garbage = psutil.Process().memory_info().rss
+    tracker = CallTracker("cpu", interval_ms=5)
+    tracker.start()
+    result = tracker.stop()
+    assert result.memory["host"]["baseline_rss_bytes"] <= with_garbage - 100 * 2**20

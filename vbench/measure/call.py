@@ -1,6 +1,8 @@
 """All trackers of one pipeline call, started and stopped in the order the measurement protocol needs.
 
-Order at the start: the samplers (host RSS, NVML) first so they span the whole call, then the
+Order at the start: Python's cyclic garbage is collected first, so what earlier calls left for
+the collector is not freed (lowering RSS under the baseline, and spending time) inside the
+measured call; then the samplers (host RSS, NVML) first so they span the whole call, then the
 energy counter, then the allocator (synchronize, baseline, reset peaks), and the clock last, so
 nothing the trackers do is timed. At the end the clock stops first (its one synchronize), then
 the others in reverse. A stage boundary resets the peaks of the host (VmHWM) and of the allocator
@@ -19,6 +21,7 @@ Example (CPU)::
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +64,7 @@ class CallTracker(StageMarks):
         self.energy = EnergyMeter(self.device, power=self.nvml)
 
     def start(self) -> None:
+        gc.collect()
         for sampler in (self.host, self.nvml):
             if sampler is not None:
                 sampler.start()
