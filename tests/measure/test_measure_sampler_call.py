@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 
@@ -86,19 +87,27 @@ def test_call_tracker_without_samplers():
     assert len(result.timing.steps) == 1
 
 
-def test_call_tracker_collects_earlier_garbage_before_its_baseline():
+@pytest.mark.parametrize("collect", [True, False])
+def test_call_tracker_collects_earlier_garbage_before_its_baseline(collect):
     """Cyclic garbage left by earlier code is freed before the baseline, not inside the call,
-    where it would lower RSS under the baseline and hide the call's own rise."""
+    where it would lower RSS under the baseline and hide the call's own rise; ``collect=False``
+    leaves that to the caller."""
     import psutil
 
     class Cycle:
         pass
 
+    gc.collect()
     garbage = Cycle()
     garbage.self, garbage.data = garbage, np.ones(128 * 2**20 // 8)
     del garbage
     with_garbage = psutil.Process().memory_info().rss
     tracker = CallTracker("cpu", interval_ms=5)
-    tracker.start()
+    tracker.start(collect=collect)
     result = tracker.stop()
-    assert result.memory["host"]["baseline_rss_bytes"] <= with_garbage - 100 * 2**20
+    gc.collect()
+    baseline = result.memory["host"]["baseline_rss_bytes"]
+    if collect:
+        assert baseline <= with_garbage - 100 * 2**20
+    else:
+        assert baseline >= with_garbage - 8 * 2**20

@@ -146,7 +146,8 @@ class CallRunner:
         self.forwards_per_call: int | None = None
         self.last_video = None
 
-    def call(self) -> dict[str, Any]:
+    def call(self, collect: bool = True) -> dict[str, Any]:
+        """One measured call; ``collect=False``: the caller ran ``gc.collect()`` just before."""
         from vbench.measure.call import CallTracker
 
         kwargs = self.built.call_kwargs(self.workload, device=self.device)
@@ -154,7 +155,7 @@ class CallRunner:
         if self.step_callback:
             kwargs["callback_on_step_end"] = tracker.step_callback
         with stage_wrappers(self.stage_methods, [tracker]), ForwardProbe(self.built.denoiser) as probe:
-            tracker.start()
+            tracker.start(collect=collect)
             out = self.built.pipe(**kwargs)
             result = tracker.stop()
         if self.probe_inputs is None:
