@@ -70,3 +70,21 @@ def test_video_mean_is_mean_over_frames_then_videos():
 def test_shape_mismatch_is_an_error():
     with pytest.raises(ValueError, match="equal shapes"):
         psnr_per_frame(torch.zeros(2, 3, 8, 8), torch.zeros(2, 3, 8, 9))
+
+
+def test_pair_scorer_records_infinite_psnr_as_unavailable_and_scores_the_rest():
+    from vbench.metrics.suite import PairScorer
+
+    rng = np.random.default_rng(2)
+    ref = rng.integers(0, 256, (3, 16, 16, 3), dtype=np.uint8)
+    run = ref.copy()
+    run[1] ^= 1
+    quality = PairScorer(["psnr", "ssim"], "cpu").score(run, ref)
+    psnr = quality["psnr"]
+    assert psnr["value"] is None and psnr["identical_frames"] == 2
+    assert psnr["per_frame"][0] is None and psnr["per_frame"][2] is None
+    assert psnr["per_frame"][1] == pytest.approx(float(psnr_per_frame(*map(to_frames, (
+        torch.from_numpy(run[1:2]), torch.from_numpy(ref[1:2]))))[0]), abs=1e-9)
+    assert "PSNR is infinite" in quality["unavailable"]["psnr"]
+    assert quality["ssim"]["value"] == pytest.approx((2 + float(ssim_per_frame(
+        to_frames(torch.from_numpy(run[1:2])), to_frames(torch.from_numpy(ref[1:2])))[0])) / 3, abs=1e-6)

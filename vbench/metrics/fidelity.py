@@ -63,25 +63,44 @@ def _check(preds: torch.Tensor, target: torch.Tensor) -> None:
 
 
 class FidelityMeter:
-    """Streams PSNR and SSIM over videos: ``update`` per video, ``compute`` at the end.
+    """Streams PSNR, SSIM and (with an LPIPS network) LPIPS over videos.
 
-    Identical frames have infinite PSNR; they are counted in ``identical_frames`` and the PSNR
-    value becomes ``inf`` (recorded as unavailable with that reason, never as a made-up number).
+    ``update`` adds one video's frames; :class:`~vbench.metrics.suite.PairScorer` instead scores a
+    video chunk by chunk (:meth:`frame_scores`) and adds the joined values (:meth:`add_video`).
+    Identical frames have infinite PSNR; they are counted in ``identical_frames`` and the PSNR value
+    becomes ``inf`` (the scorer records it as unavailable with that reason, never a made-up number).
     """
 
-    def __init__(self, metrics: tuple[str, ...] = ("psnr", "ssim")):
-        self.metrics = metrics
-        self.means = {name: VideoMean() for name in metrics}
+    def __init__(self, metrics: tuple[str, ...] = ("psnr", "ssim"), lpips_model: Any = None):
+        if "lpips" in metrics and lpips_model is None:
+            raise ValueError("LPIPS needs its network (vbench.metrics.lpips_alex.build_lpips)")
+        self.metrics, self.lpips_model = tuple(metrics), lpips_model
+        self.means = {name: VideoMean() for name in self.metrics}
         self.identical_frames = 0
 
-    def update(self, preds: torch.Tensor, target: torch.Tensor) -> None:
-        """Add one video: ``(F, C, H, W)`` frames and their reference frames in ``[0, 1]``."""
+    def frame_scores(self, preds: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Per-frame values of ``(F, C, H, W)`` frames against their reference frames in ``[0, 1]``."""
+        out: dict[str, torch.Tensor] = {}
         if "psnr" in self.metrics:
-            psnr = psnr_per_frame(preds, target)
-            self.identical_frames += int(torch.isinf(psnr).sum())
-            self.means["psnr"].update(psnr)
+            out["psnr"] = psnr_per_frame(preds, target)
         if "ssim" in self.metrics:
-            self.means["ssim"].update(ssim_per_frame(preds, target))
+            out["ssim"] = ssim_per_frame(preds, target)
+        if "lpips" in self.metrics:
+            from vbench.metrics.lpips_alex import lpips_per_frame
+
+            out["lpips"] = lpips_per_frame(preds, target, self.lpips_model)
+        return out
+
+    def add_video(self, per_frame: dict[str, torch.Tensor]) -> None:
+        """Add one video's per-frame values, as :meth:`frame_scores` gives them."""
+        if "psnr" in per_frame:
+            self.identical_frames += int(torch.isinf(per_frame["psnr"]).sum())
+        for name, values in per_frame.items():
+            self.means[name].update(values)
+
+    def update(self, preds: torch.Tensor, target: torch.Tensor) -> None:
+        """Add one video: its ``(F, C, H, W)`` frames and their reference frames in ``[0, 1]``."""
+        self.add_video(self.frame_scores(preds, target))
 
     def compute(self) -> dict[str, dict[str, Any]]:
         return {name: mean.compute() for name, mean in self.means.items()}

@@ -22,9 +22,9 @@ import torch
 
 from vbench.errors import UnsupportedError
 from vbench.metrics import temporal
-from vbench.metrics.fidelity import psnr_per_frame, ssim_per_frame
-from vbench.metrics.frames import VideoMean, as_videos, chunks, pick_device, to_frames
-from vbench.metrics.lpips_alex import build_lpips, lpips_per_frame
+from vbench.metrics.fidelity import FidelityMeter
+from vbench.metrics.frames import as_videos, chunks, pick_device, to_frames
+from vbench.metrics.lpips_alex import build_lpips
 from vbench.metrics.weights import WeightsMissing
 
 #: Metric names a scenario may list.
@@ -90,33 +90,23 @@ class PairScorer:
                   unavailable: dict[str, str]) -> dict[str, Any]:
         if "lpips" in wanted and self.lpips_model is None:
             unavailable["lpips"] = self.lpips_missing or "LPIPS could not be built"
-        active = [m for m in wanted if m != "lpips" or self.lpips_model is not None]
-        means = {m: VideoMean() for m in active}
-        identical = 0
+        active = tuple(m for m in wanted if m != "lpips" or self.lpips_model is not None)
+        meter = FidelityMeter(active, self.lpips_model)
         for video, ref in zip(videos, refs, strict=True):
-            per: dict[str, list[torch.Tensor]] = {m: [] for m in active}
-            for s in chunks(video.shape[0], CHUNK):
-                a, b = to_frames(video[s], self.device), to_frames(ref[s], self.device)
-                if "psnr" in per:
-                    per["psnr"].append(psnr_per_frame(a, b).cpu())
-                if "ssim" in per:
-                    per["ssim"].append(ssim_per_frame(a, b).cpu())
-                if "lpips" in per:
-                    per["lpips"].append(lpips_per_frame(a, b, self.lpips_model).cpu())
-            for m, parts in per.items():
-                values = torch.cat(parts)
-                if m == "psnr":
-                    identical += int(torch.isinf(values).sum())
-                means[m].update(values)
+            parts = [meter.frame_scores(to_frames(video[s], self.device), to_frames(ref[s], self.device))
+                     for s in chunks(video.shape[0], CHUNK)]
+            meter.add_video({m: torch.cat([p[m].cpu() for p in parts]) for m in active})
+        results = meter.compute()
         out: dict[str, Any] = {}
         for m in wanted:
             entry: dict[str, Any] = {"value": None, "unit": UNITS[m]}
-            if m in means:
-                result = means[m].compute()
+            if m in results:
+                result = results[m]
                 entry.update(value=result["value"], per_frame=result["per_frame"], videos=result["videos"])
                 if m == "lpips":
                     entry["net"] = "alex"
-            if m == "psnr" and identical:
+            if m == "psnr" and meter.identical_frames:
+                identical = meter.identical_frames
                 entry["value"], entry["identical_frames"] = None, identical
                 entry["per_frame"] = [v if math.isfinite(v) else None for v in entry["per_frame"]]
                 unavailable["psnr"] = (f"{identical} frame(s) equal the reference exactly: PSNR is infinite; "
