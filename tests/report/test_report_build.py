@@ -63,6 +63,17 @@ def test_prepare_reads_real_record_fields(golden):
     assert data.axes["tiling"] == ["optimizations.vae_tiling", "optimizations.chunk_frames"]
 
 
+def test_quality_bookkeeping_is_not_charted_as_a_score():
+    import pandas as pd
+
+    quality = {"psnr": {"value": 30.0, "unit": "dB", "identical_frames": 2},
+               "fvd": {"value": 10.0, "n": 4, "n_reference": 4, "flagged": True, "config_id": "abc"},
+               "temporal": {"tof": 1.5, "tof_window": {"y": 0, "x": 0, "height": 32, "width": 32}},
+               "unavailable": {"lpips": "weights are missing"}}
+    data = prepare(pd.json_normalize([{"run_id": "r1", "status": "ok", "quality": quality}]))
+    assert data.quality == ["psnr", "fvd", "temporal.tof"]
+
+
 def test_report_without_quality_or_gpu_fields(tmp_path, golden):
     path = tmp_path / "noquality" / "quickstart" / "s.jsonl"
     with RecordWriter(path) as w:

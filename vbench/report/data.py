@@ -25,7 +25,9 @@ _VALUE_KEYS = ("value", "mean", "median", "score")
 _NOT_SCORES = {"n", "unit", "reference_id", "per_frame", "samples", "stdev", "p90", "min", "max",
                "flagged", "rank_deficient", "frames", "version", "weights", "method", "n_videos",
                "n_frames", "schema", "elapsed_s", "seconds", "dim", "num_videos", "count", "videos",
-               "scored_at", "device", "net"}
+               "scored_at", "device", "net", "n_reference", "identical_frames"}
+#: Groups under ``quality.`` that hold bookkeeping, not scores (reasons; the region tOF was taken on).
+_NOT_SCORE_GROUPS = {"unavailable", "tof_window"}
 
 GB = 1e9
 
@@ -156,7 +158,7 @@ def _quality_columns(frame: pd.DataFrame) -> dict[str, pd.Series]:
         if not c.startswith("quality."):
             continue
         parts = c[len("quality."):].split(".")
-        if parts[-1] in _NOT_SCORES or "unavailable" in parts or parts[-1].endswith("_ref"):  # _ref: the reference's own
+        if parts[-1] in _NOT_SCORES or _NOT_SCORE_GROUPS & set(parts) or parts[-1].endswith("_ref"):  # _ref: the reference's own
             continue
         rank = len(_VALUE_KEYS)
         if parts[-1] in _VALUE_KEYS and len(parts) > 1:
