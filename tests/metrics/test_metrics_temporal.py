@@ -85,3 +85,24 @@ def test_direct_functions_match_the_profile(moving):
     assert temporal.frame_ssim(frames) == pytest.approx(prof.frame_ssim[0], rel=1e-6)
     with pytest.raises(ValueError, match="at least 2 frames"):
         temporal.mean_abs_frame_diff(frames[:1])
+
+
+@pytest.mark.parametrize(("n", "want"), [(32, (0, 32)), (47, (0, 47)), (48, (8, 40)), (64, (16, 48)),
+                                         (100, (18, 82)), (480, (16, 464)), (832, (16, 816))])
+def test_tof_window_is_tecogans_crop(n, want):
+    rows, cols = temporal.tof_window(n, 64)
+    assert (rows.start, rows.stop) == want
+    assert (cols.start, cols.stop) == (16, 48)
+    assert rows.stop - rows.start == n or ((rows.stop - rows.start) % 32 == 0 and rows.start >= 8
+                                           and n - rows.stop >= 8)
+
+
+def test_tof_is_the_mean_euclidean_length_of_the_flow_difference_inside_the_window():
+    rng = np.random.default_rng(0)
+    run = [rng.normal(size=(64, 80, 2)).astype(np.float32) for _ in range(3)]
+    ref = [f.copy() for f in run]
+    for f in ref:
+        f[..., 0] += 3.0
+        f[..., 1] += 4.0  # a (3, 4) offset: length 5 everywhere (L1 would give 7)
+        f[:8] += 100.0  # outside the 32 x 64 window kept from 64 x 80 flows: ignored
+    assert temporal.tof(run, ref) == pytest.approx(5.0, rel=1e-6)

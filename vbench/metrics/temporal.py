@@ -10,8 +10,11 @@ Weight-free:
   ``v̂_{t+1}(p) = v_{t+1}(p + F_t(p))`` is frame t+1 warped back with the Farnebäck flow ``F_t``
   from frame t to t+1 of the same video, and ``M_t`` the forward–backward non-occlusion mask
   (:mod:`vbench.metrics.flow`). About 0 for content that only moves.
-* **tOF** (TecoGAN): ``1/(T−1) Σ_t mean_p ‖F_t^v(p) − F_t^r(p)‖₁`` in pixels: how far the
-  motion of the run departs from the motion of its reference.
+* **tOF** (TecoGAN): ``1/(T−1) Σ_t mean_p ‖F_t^v(p) − F_t^r(p)‖₂`` in pixels: how far the
+  motion of the run departs from the motion of its reference. As TecoGAN's metric, the flows are
+  cropped to a centred window whose sides are multiples of 32 px with at least 8 px left at every
+  border (:func:`tof_window`); frames too small for that (under 48 px) are used whole, and
+  ``tof_window`` in the record says which region was used.
 
 With LPIPS weights:
 
@@ -34,16 +37,27 @@ from vbench.metrics.flow import flow, gray, non_occluded, warp
 from vbench.metrics.frames import as_videos, to_frames
 
 
+def _pair_diffs(frames: torch.Tensor) -> torch.Tensor:
+    """``mean_p |v_{t+1}(p) − v_t(p)|`` for each consecutive pair of ``(T, C, H, W)`` frames."""
+    return (frames[1:] - frames[:-1]).abs().mean(dim=(1, 2, 3)).double().cpu()
+
+
+def _pair_ssims(frames: torch.Tensor) -> torch.Tensor:
+    """SSIM of each consecutive pair of ``(T, C, H, W)`` frames."""
+    return ssim_per_frame(frames[1:], frames[:-1]).double().cpu()
+
+
 def mean_abs_frame_diff(frames: torch.Tensor) -> float:
-    """MAFD of one video's ``(T, C, H, W)`` frames in ``[0, 1]``."""
+    """MAFD of one video's ``(T, C, H, W)`` frames in ``[0, 1]``, all at once (:func:`profile`
+    computes it a chunk at a time)."""
     _need_two(frames)
-    return float((frames[1:] - frames[:-1]).abs().mean(dim=(1, 2, 3)).double().mean())
+    return float(_pair_diffs(frames).mean())
 
 
 def frame_ssim(frames: torch.Tensor) -> float:
-    """Mean SSIM of consecutive frames of one video."""
+    """Mean SSIM of consecutive frames of one video, all at once."""
     _need_two(frames)
-    return float(ssim_per_frame(frames[1:], frames[:-1]).double().mean())
+    return float(_pair_ssims(frames).mean())
 
 
 def forward_flows(video: np.ndarray) -> list[np.ndarray]:
@@ -69,11 +83,30 @@ def warping_error(video: np.ndarray, flows_fw: list[np.ndarray] | None = None) -
     return float(np.mean(errors)) if errors else float("nan")
 
 
+def tof_window(height: int, width: int) -> tuple[slice, slice]:
+    """TecoGAN's tOF crop: each side the largest multiple of 32 leaving at least 8 px at both ends,
+    centred; a side too short for one (under 48 px) is kept whole."""
+
+    def side(n: int) -> slice:
+        keep = (n // 32) * 32
+        while keep > n - 16:
+            keep -= 32
+        if keep <= 0:
+            return slice(0, n)
+        start = (n - keep) // 2
+        return slice(start, start + keep)
+
+    return side(height), side(width)
+
+
 def tof(flows_run: list[np.ndarray], flows_ref: list[np.ndarray]) -> float:
-    """tOF between the forward flows of a run and of its reference."""
+    """tOF between the forward flows ``(H, W, 2)`` of a run and of its reference (see the module
+    docstring): mean Euclidean length of the flow difference inside :func:`tof_window`."""
     if len(flows_run) != len(flows_ref) or not flows_run:
         raise ValueError(f"tOF needs equal, non-zero numbers of flows, got {len(flows_run)} and {len(flows_ref)}")
-    return float(np.mean([np.abs(a - b).sum(-1).mean() for a, b in zip(flows_run, flows_ref, strict=True)]))
+    rows, cols = tof_window(*flows_run[0].shape[:2])
+    return float(np.mean([np.linalg.norm((a - b)[rows, cols], axis=-1).mean()
+                          for a, b in zip(flows_run, flows_ref, strict=True)]))
 
 
 def consecutive_lpips(frames: torch.Tensor, model) -> np.ndarray:
@@ -108,8 +141,8 @@ def profile(video: Any, device: torch.device | str = "cpu", lpips_model=None, ch
         diffs, ssims, lps = [], [], []
         for start in range(0, len(one) - 1, chunk):
             frames = to_frames(one[start:start + chunk + 1], device)  # chunk pairs, one frame shared
-            diffs.append((frames[1:] - frames[:-1]).abs().mean(dim=(1, 2, 3)).double().cpu())
-            ssims.append(ssim_per_frame(frames[1:], frames[:-1]).double().cpu())
+            diffs.append(_pair_diffs(frames))
+            ssims.append(_pair_ssims(frames))
             if lpips_model is not None:
                 lps.append(consecutive_lpips(frames, lpips_model))
         array = one.cpu().numpy()
@@ -138,6 +171,10 @@ def scores(run: Profile, reference: Profile | None = None) -> dict[str, Any]:
         out["frame_ssim_ref"] = _mean(reference.frame_ssim)
         out["warping_error_ref"] = _mean(reference.warping_error)
         out["tof"] = _mean([tof(a, b) for a, b in zip(run.flows, reference.flows, strict=True)])
+        if run.flows and run.flows[0]:
+            rows, cols = tof_window(*run.flows[0][0].shape[:2])
+            out["tof_window"] = {"y": rows.start, "x": cols.start, "height": rows.stop - rows.start,
+                                 "width": cols.stop - cols.start}
         if run.lp is not None and reference.lp is not None:
             out["tlp"] = _mean([float(np.abs(a - b).mean()) for a, b in zip(run.lp, reference.lp, strict=True)])
     return out
