@@ -146,3 +146,66 @@ def test_score_command_scores_a_results_folder_and_rejects_a_missing_path(tmp_pa
     assert json.loads(path.read_text().splitlines()[1])["quality"]["psnr"]["value"] > 20
     assert main(["score", str(tmp_path / "absent")]) == 2
     assert "no such results file or folder" in capsys.readouterr().err
+
+
+def _fake_fvd(monkeypatch):
+    monkeypatch.setattr("vbench.metrics.fvd.make_extractor", lambda device, torchscript=None: _FakeExtractor())
+
+
+def _expected_fvd(store, run_shas, ref_shas):
+    from vbench.metrics.frechet import frechet_distance
+    from vbench.metrics.fvd import video_features
+
+    def stats(shas):
+        feats = np.concatenate([video_features(torch.from_numpy(store.get(s)), _FakeExtractor()) for s in shas])
+        return feats.mean(0), np.cov(feats, rowvar=False)
+
+    return frechet_distance(*stats(run_shas), *stats(ref_shas))
+
+
+def test_fvd_pools_a_configuration_over_every_session_of_the_scenario(tmp_path, monkeypatch):
+    _fake_fvd(monkeypatch)
+    store, records = _setup(tmp_path, seeds=(0, 1, 2, 3), metrics=("psnr", "fvd"))
+    first = _session(tmp_path, records[:4], name="s1")  # seeds 0 and 1
+    score_session(first)
+    second = _session(tmp_path, records[4:], name="s2")  # seeds 2 and 3, added by a later session
+    score_session(second)
+    fvd = {r["run_id"]: r["quality"]["fvd"] for r in map(json.loads, second.read_text().splitlines())}
+    assert fvd["run2"]["n"] == fvd["run2"]["n_reference"] == 4 and fvd["run2"]["sessions"] == ["s1", "s2"]
+    runs = [r["outputs"]["video"] for r in records if r["reference_id"]]
+    refs = [r["outputs"]["video"] for r in records if not r["reference_id"]]
+    # float64 statistics streamed vs np.cov on rank-deficient (4 clips, 400 features) covariances
+    assert fvd["run2"]["value"] == pytest.approx(_expected_fvd(store, runs, refs), rel=1e-5)
+    earlier = json.loads(first.read_text().splitlines()[1])["quality"]["fvd"]
+    assert earlier["n"] == 2 and earlier["value"] == pytest.approx(_expected_fvd(store, runs[:2], refs[:2]), rel=1e-5)
+
+
+def test_a_video_too_short_for_i3d_loses_only_its_fvd(tmp_path, monkeypatch):
+    _fake_fvd(monkeypatch)
+    store = OutputStore(outputs_dir(tmp_path, SCENARIO))
+    records = []
+    for seed in (0, 1):
+        run, ref = (v[:, :7] for v in _videos(seed))  # 7 frames (Mochi's shortest): I3D needs 9
+        records += [_record(f"ref{seed}", store.put(ref), config_id="refcfg", metrics=("psnr", "fvd"), seed=seed),
+                    _record(f"run{seed}", store.put(run), reference_id=f"ref{seed}", metrics=("psnr", "fvd"),
+                            seed=seed)]
+    path = _session(tmp_path, records)
+    score_session(path)
+    run = {r["run_id"]: r["quality"] for r in map(json.loads, path.read_text().splitlines())}["run0"]
+    assert "all" not in run["unavailable"] and run["psnr"]["value"] > 20
+    assert run["fvd"]["value"] is None and "at least 9 frames" in run["unavailable"]["fvd"]
+
+
+def test_a_reference_is_read_and_profiled_once_for_itself_and_its_runs(tmp_path, monkeypatch):
+    from vbench.metrics import temporal
+
+    store, records = _setup(tmp_path, seeds=(0,))
+    sha = records[0]["outputs"]["video"]
+    extra = {**records[1], "run_id": "run0b", "label": "run0b", "config_id": "cfg2"}
+    path = _session(tmp_path, [records[1], extra, records[0]])  # the reference written last
+    reads, profiles = [], []
+    get, profile = OutputStore.get, temporal.profile
+    monkeypatch.setattr(OutputStore, "get", lambda self, key: reads.append(key) or get(self, key))
+    monkeypatch.setattr(temporal, "profile", lambda video, *a, **k: profiles.append(video) or profile(video, *a, **k))
+    assert sorted(score_session(path).scored) == ["ref0", "run0", "run0b"]
+    assert reads.count(sha) == 1 and len(profiles) == 3  # the reference once, then each run

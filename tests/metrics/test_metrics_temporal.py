@@ -106,3 +106,14 @@ def test_tof_is_the_mean_euclidean_length_of_the_flow_difference_inside_the_wind
         f[..., 1] += 4.0  # a (3, 4) offset: length 5 everywhere (L1 would give 7)
         f[:8] += 100.0  # outside the 32 x 64 window kept from 64 x 80 flows: ignored
     assert temporal.tof(run, ref) == pytest.approx(5.0, rel=1e-6)
+
+
+def test_reference_of_another_shape_gives_reasons_not_missing_keys():
+    from vbench.metrics.suite import PairScorer
+
+    rng = np.random.default_rng(3)
+    run = rng.integers(0, 256, (9, 32, 32, 3), dtype=np.uint8)
+    out = PairScorer(["temporal"], "cpu").score(run, run[:7])["temporal"]
+    assert np.isfinite(out["mean_abs_frame_diff"]) and "tof" not in out
+    assert set(out["unavailable"]) == {"mean_abs_frame_diff_gap", "tof", "tlp"}
+    assert "(1, 7, 32, 32, 3)" in out["unavailable"]["tof"]

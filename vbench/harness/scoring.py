@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import traceback
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,11 +68,14 @@ def score_session(path: str | os.PathLike[str], *, console: Any = None, device: 
         return result
     known = _known_runs(path)
     store = OutputStore(path.parent / OUTPUTS_DIR)
-    fvd = _FVD(device, fvd_extractor or os.environ.get("VBENCH_I3D_TORCHSCRIPT") or None)
+    fvd = _FVD(store, device, fvd_extractor or os.environ.get("VBENCH_I3D_TORCHSCRIPT") or None)
     scorers: dict[tuple[str, ...], Any] = {}
     cache = _RefCache(store)
     scored: dict[int, dict] = {}
-    todo.sort(key=lambda item: (item[1].get("reference_id") or "", item[0]))  # each reference loaded once
+    # each reference right before the runs that point at it: its video is read, and its temporal
+    # profile computed, once
+    todo.sort(key=lambda item: (item[1].get("reference_id") or item[1]["run_id"],
+                                item[1].get("reference_id") is not None, item[0]))
     for line, record in todo:
         metrics = tuple(record["spec"]["metrics"])
         ref_id = record.get("reference_id")
@@ -83,20 +85,25 @@ def score_session(path: str | os.PathLike[str], *, console: Any = None, device: 
 
             scorer = scorers.get(metrics) or scorers.setdefault(metrics, PairScorer(metrics, device))
             quality["device"] = str(scorer.device)
-            video = store.get(record["outputs"]["video"])
+            sha = record["outputs"]["video"]
+            video = store.get(sha)
             ref_sha, ref_video = None, None
-            if ref_id is not None:
+            if ref_id is None:
+                cache.put(sha, video)
+            else:
                 ref_sha, ref_video = cache.get(known, ref_id)
-            quality.update(scorer.score(video, ref_video, ref_sha))
-            if "fvd" in metrics:
-                fvd.add(record, video, ref_sha, ref_video)
+            quality.update(scorer.score(video, ref_video, ref_sha, key=sha))
+            if "fvd" in metrics:  # features while the videos are in memory; the sets are formed at the end
+                fvd.features(sha, video)
+                if ref_sha is not None:
+                    fvd.features(ref_sha, ref_video)
         except Exception as exc:  # one bad run is a recorded reason, never a crashed sweep
             quality.setdefault("unavailable", {})["all"] = f"scoring failed: {type(exc).__name__}: {exc}"
             quality["traceback"] = traceback.format_exc(limit=8)
         scored[line] = {**record, "quality": quality}
         result.scored.append(record["run_id"])
         _report(console, record, quality)
-    fvd.finish(scored)
+    fvd.finish(scored, known)
     _rewrite(path, original, scored)
     if console is not None:
         console.print(f"quality written for {len(scored)} runs → {path}")
@@ -109,6 +116,10 @@ class _RefCache:
     def __init__(self, store: OutputStore):
         self.store, self.key, self.video = store, None, None
 
+    def put(self, sha: str, video) -> None:
+        """A reference just read to score it: the runs that follow use it without reading it again."""
+        self.key, self.video = sha, video
+
     def get(self, known: dict[str, dict], ref_id: str):
         ref = known.get(ref_id)
         if ref is None:
@@ -120,72 +131,101 @@ class _RefCache:
         return sha, self.video
 
 
+#: Key added to the records of :func:`_known_runs`: the session file the record was read from.
+_SESSION_FILE = "_session_file"
+
+
 def _known_runs(path: Path) -> dict[str, dict]:
-    """run_id → the latest ok record with a video, over every session of the scenario."""
+    """run_id → the latest ok record with a video, over every session of the scenario (with the
+    name of its session file under ``_SESSION_FILE``)."""
     known: dict[str, dict] = {}
-    for record in read_all([path.parent]).records:
+    read = read_all([path.parent])
+    for record, (source, _) in zip(read.records, read.sources, strict=True):
         if record["status"] == "ok" and (record.get("outputs") or {}).get("video"):
-            known[record["run_id"]] = record
+            known[record["run_id"]] = {**record, _SESSION_FILE: Path(source).stem}
     return known
 
 
+def _config(record: dict) -> str:
+    return record.get("config_id") or record["run_id"]
+
+
 class _FVD:
-    """FVD per ``config_id``: run-set features vs the features of the references they point at."""
+    """FVD per ``config_id``: the features of every ok run of the configuration, over all sessions
+    of the scenario (a ``--resume`` or a later session adds to the set, never splits it), against
+    the features of the references those runs point at. Features are computed once per video hash.
+    """
 
-    def __init__(self, device: str | None, torchscript: str | None):
-        self.device, self.torchscript = device, torchscript
-        self.extractor, self.missing = None, None
-        self.meters: dict[str, Any] = {}
-        self.ref_features: dict[str, Any] = {}
-        self.refs_of: dict[str, set[str]] = defaultdict(set)
-        self.lines_of: dict[str, list[str]] = defaultdict(list)
+    def __init__(self, store: OutputStore, device: str | None, torchscript: str | None):
+        self.store, self.device, self.torchscript = store, device, torchscript
+        self.extractor, self.missing = None, None  # missing: why there is no extractor
+        self.feats: dict[str, Any] = {}  # video sha -> (clips, 400) features
+        self.errors: dict[str, str] = {}  # video sha -> why it has no features
 
-    def _features(self, video):
+    def features(self, sha: str, video=None):
+        """Features of the stored video ``sha`` (``video``: already read); None, with the reason kept
+        in ``errors`` or ``missing``, when they cannot be computed."""
+        if sha in self.feats or sha in self.errors:
+            return self.feats.get(sha)
+        if self.missing:
+            return None
         import torch
 
-        from vbench.metrics.fvd import video_features
-
-        return video_features(torch.from_numpy(video if video.ndim == 5 else video[None]), self.extractor)
-
-    def add(self, record: dict, video, ref_sha: str | None, ref_video) -> None:
         from vbench.metrics.frames import pick_device
-        from vbench.metrics.fvd import FVDMeter, make_extractor
+        from vbench.metrics.fvd import make_extractor, video_features
         from vbench.metrics.weights import WeightsMissing
 
-        config = record.get("config_id") or record["run_id"]
-        self.lines_of[config].append(record["run_id"])
-        if ref_sha is None or self.missing:
-            return
         if self.extractor is None:
             try:
                 self.extractor = make_extractor(pick_device(self.device), self.torchscript)
             except (WeightsMissing, FileNotFoundError, RuntimeError) as exc:
                 self.missing = str(exc)
-                return
-        meter = self.meters.setdefault(config, FVDMeter())
-        meter.update(run_features=self._features(video))
-        if ref_sha not in self.ref_features:
-            self.ref_features[ref_sha] = self._features(ref_video)
-        self.refs_of[config].add(ref_sha)
+                return None
+        try:
+            video = video if video is not None else self.store.get(sha)
+            clips = torch.from_numpy(video if video.ndim == 5 else video[None])
+            self.feats[sha] = video_features(clips, self.extractor)
+        except (ValueError, ResultsError, OSError) as exc:  # too few frames; a video missing from the store
+            self.errors[sha] = f"{type(exc).__name__}: {exc}"
+            return None
+        return self.feats[sha]
 
-    def finish(self, scored: dict[int, dict]) -> None:
-        by_run = {rec["run_id"]: rec for rec in scored.values()}
-        for config, run_ids in self.lines_of.items():
-            entry: dict[str, Any] = {"value": None, "config_id": config}
-            reason = self.missing
-            if config in self.meters and not reason:
-                meter = self.meters[config]
-                for sha in sorted(self.refs_of[config]):
-                    meter.update(reference_features=self.ref_features[sha])
-                entry.update(meter.compute(), **self.extractor.describe())
-                reason = entry.pop("reason", None)
-            elif not reason:
-                reason = "the runs of this configuration have no reference run"
-            for run_id in run_ids:
-                quality = by_run[run_id]["quality"]
-                quality["fvd"] = dict(entry)
+    def finish(self, scored: dict[int, dict], known: dict[str, dict]) -> None:
+        """Write ``quality.fvd`` into each scored record that asks for FVD."""
+        wanting = [rec for rec in scored.values() if "fvd" in rec["spec"]["metrics"]]
+        for config in sorted({_config(rec) for rec in wanting}):
+            entry = self._entry(config, known)
+            reason = entry.pop("reason", None)
+            for rec in wanting:
+                if _config(rec) != config:
+                    continue
+                rec["quality"]["fvd"] = dict(entry)
                 if reason:
-                    quality.setdefault("unavailable", {})["fvd"] = reason
+                    rec["quality"].setdefault("unavailable", {})["fvd"] = reason
+
+    def _entry(self, config: str, known: dict[str, dict]) -> dict[str, Any]:
+        from vbench.metrics.fvd import FVDMeter
+
+        members = sorted((rec for rec in known.values()
+                          if _config(rec) == config and "fvd" in ((rec.get("spec") or {}).get("metrics") or [])),
+                         key=lambda rec: rec["run_id"])
+        entry: dict[str, Any] = {"value": None, "config_id": config,
+                                 "sessions": sorted({rec[_SESSION_FILE] for rec in members})}
+        refs = sorted({known[rec["reference_id"]]["outputs"]["video"] for rec in members
+                       if rec.get("reference_id") in known})
+        if not refs:
+            return {**entry, "reason": "the runs of this configuration have no reference run"}
+        meter = FVDMeter()
+        for sha in [rec["outputs"]["video"] for rec in members] + refs:
+            if self.features(sha) is None:
+                why = self.missing or self.errors[sha]
+                return {**entry, "reason": why if self.missing else f"no I3D features for video {sha[:12]}: {why}"}
+        for rec in members:
+            meter.update(run_features=self.feats[rec["outputs"]["video"]])
+        for sha in refs:
+            meter.update(reference_features=self.feats[sha])
+        entry.update(meter.compute(), **self.extractor.describe())
+        return entry
 
 
 def _report(console: Any, record: dict, quality: dict) -> None:

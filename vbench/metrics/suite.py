@@ -62,9 +62,12 @@ class PairScorer:
             self._ref_key, self._ref_profile = key, prof
         return prof
 
-    def score(self, video: Any, reference: Any | None, reference_key: str | None = None) -> dict[str, Any]:
+    def score(self, video: Any, reference: Any | None, reference_key: str | None = None,
+              key: str | None = None) -> dict[str, Any]:
         """The quality dict of ``video`` against ``reference`` (None: the video is its own reference,
-        and only its own temporal scores are computed)."""
+        and only its own temporal scores are computed). ``reference_key`` is the reference's hash;
+        ``key``, the video's own: a reference scored just before the runs that point at it has its
+        temporal profile computed once."""
         videos = as_videos(video)
         quality: dict[str, Any] = {}
         unavailable: dict[str, str] = {}
@@ -81,7 +84,7 @@ class PairScorer:
             elif wanted:
                 quality.update(self._fidelity(videos, refs, wanted, unavailable))
         if "temporal" in self.metrics:
-            quality["temporal"] = self._temporal(videos, reference, reference_key)
+            quality["temporal"] = self._temporal(videos, reference, reference_key if reference is not None else key)
         if unavailable:
             quality["unavailable"] = unavailable
         return quality
@@ -117,14 +120,20 @@ class PairScorer:
     def _temporal(self, videos: torch.Tensor, reference: Any | None, reference_key: str | None) -> dict[str, Any]:
         if videos.shape[1] < 2:
             return {"unavailable": {"all": f"temporal metrics need at least 2 frames, got {videos.shape[1]}"}}
+        ref_shape = None if reference is None else tuple(as_videos(reference).shape)
         try:
-            run = temporal.profile(videos, self.device, self.lpips_model)
-            ref = None
-            if reference is not None and as_videos(reference).shape == videos.shape:
-                ref = self.temporal_profile(reference, reference_key)
+            if reference is None:  # a reference itself: its profile is kept for the runs that follow
+                run, ref = self.temporal_profile(videos, reference_key), None
+            else:
+                run = temporal.profile(videos, self.device, self.lpips_model)
+                ref = self.temporal_profile(reference, reference_key) if ref_shape == videos.shape else None
         except UnsupportedError as exc:  # OpenCV missing: the other metrics are still computed
             return {"unavailable": {"all": str(exc)}}
         out = temporal.scores(run, ref)
+        if reference is not None and ref is None:
+            why = (f"the video is shaped {tuple(videos.shape)}, its reference {ref_shape}; the scores "
+                   "against the reference need equal shapes")
+            out["unavailable"] = {name: why for name in ("mean_abs_frame_diff_gap", "tof", "tlp")}
         if ref is not None and self.lpips_model is None:
             out["tlp"] = None
             out["unavailable"] = {"tlp": self.lpips_missing or "LPIPS could not be built"}
