@@ -17,14 +17,19 @@ _pickle.UnpicklingError: refusing to load builtins.print: only numpy arrays are 
 
 from __future__ import annotations
 
+import functools
 import pickle
 from typing import IO, Any
 
 import numpy as np
 
 
+@functools.cache
 def _allowed() -> dict[tuple[str, str], Any]:
-    from numpy._core.multiarray import _reconstruct, scalar
+    try:
+        from numpy._core.multiarray import _reconstruct, scalar
+    except ImportError:  # numpy before 1.26.1 has only numpy.core
+        from numpy.core.multiarray import _reconstruct, scalar
 
     return {
         ("numpy.core.multiarray", "_reconstruct"): _reconstruct,  # numpy 1.x pickles
