@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+
+import numpy as np
 import pytest
 import torch
 from optim_cases import WORKLOAD, applied, build, frames
@@ -61,6 +64,19 @@ def test_attention_backend_is_set_on_every_processor():
     assert rec["attention"]["effect"] == "set" and rec["attention"]["set_on"] == {"_native_math": 4}
     procs = [m.processor for m in built.denoiser.modules() if hasattr(m, "processor")]
     assert procs and all(str(p._attention_backend.value) == "_native_math" for p in procs)
+
+
+@pytest.mark.parametrize("backend", ["_native_math", "_native_flash"])
+def test_attention_backend_does_not_leak_to_models_built_later(backend):
+    from diffusers.models.attention_dispatch import _AttentionBackendRegistry
+
+    default = _AttentionBackendRegistry._active_backend
+    before = frames(build("hunyuan"))
+    with contextlib.suppress(UnsupportedError):  # _native_flash on CPU: unsupported after it was set
+        applied(build("hunyuan"), attention_backend=backend)
+    assert _AttentionBackendRegistry._active_backend == default
+    # a later run in the same process that asks for no backend runs as if the first never happened
+    assert np.array_equal(frames(build("hunyuan")), before)
 
 
 @pytest.mark.parametrize("family", ["cogvideox", "mochi"])

@@ -38,10 +38,7 @@ def apply(built: Any, optimizations: dict, ctx: Any) -> dict[str, Any]:
     if name.endswith("_hub"):
         raise UnsupportedError(f"attention backend {name!r} downloads its kernel from the Hugging Face Hub at run "
                                f"time (package `kernels`); vbench never fetches code or weights during a run")
-    try:
-        denoiser.set_attention_backend(name)
-    except (RuntimeError, ValueError, ImportError) as exc:
-        raise UnsupportedError(f"attention backend {name!r}: {' '.join(str(exc).split())}") from None
+    set_backend(denoiser, name)  # first: a missing kernel package is named before "CUDA only"
     if torch.device(ctx.device).type != "cuda" and name in CUDA_ONLY:
         raise UnsupportedError(f"attention backend {name!r} runs on CUDA only; the run's device is {ctx.device}")
     processors = processor_classes(denoiser)
@@ -57,6 +54,25 @@ def apply(built: Any, optimizations: dict, ctx: Any) -> dict[str, Any]:
         if ignoring:
             out["reason"] = f"{', '.join(ignoring)} ignore(s) the backend"
     return out
+
+
+def set_backend(denoiser: Any, name: str) -> None:
+    """Set ``name`` on every attention processor of ``denoiser``, and on nothing else.
+
+    diffusers' ``set_attention_backend`` also makes ``name`` the process-wide default
+    (``_AttentionBackendRegistry``), which every model built later in the process would then use:
+    in a worker that runs several runs, a run that asks for no backend would silently get the
+    previous run's. The processors carry their own backend, so the default is put back.
+    """
+    from diffusers.models.attention_dispatch import _AttentionBackendRegistry
+
+    default = _AttentionBackendRegistry._active_backend
+    try:
+        denoiser.set_attention_backend(name)
+    except (RuntimeError, ValueError, ImportError) as exc:
+        raise UnsupportedError(f"attention backend {name!r}: {' '.join(str(exc).split())}") from None
+    finally:
+        _AttentionBackendRegistry.set_active_backend(default)
 
 
 def processor_classes(denoiser: Any) -> dict[str, bool]:
