@@ -100,6 +100,16 @@ def test_offload_without_accelerator_is_unsupported_with_diffusers_reason(mode):
         applied(build(), offload=mode)
 
 
+@pytest.mark.parametrize("mode", ["model", "sequential"])
+def test_offload_on_a_cpu_run_never_asks_diffusers_to_pick_a_device(mode, monkeypatch):
+    """On a GPU host diffusers, given no device, would onload onto the GPU while the record says CPU."""
+    built, calls = build(), []
+    monkeypatch.setattr(built.pipe, f"enable_{mode}_cpu_offload", lambda **kw: calls.append(kw))
+    with pytest.raises(UnsupportedError, match="the run's device is the CPU"):
+        applied(built, offload=mode)
+    assert calls == []
+
+
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 @pytest.mark.parametrize("mode", ["model", "sequential", "group-leaf", "group-block"])

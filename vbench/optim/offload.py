@@ -1,9 +1,9 @@
 """Offloading weights to host memory: ``model`` (whole components), ``sequential`` (every leaf module),
 ``group-leaf`` / ``group-block`` (diffusers' group offloading, optionally with CUDA streams).
 
-Offloading moves weights between host memory and an accelerator, so it needs one: on a CPU-only
-run diffusers refuses (``... requires accelerator, but not found``) and the run is ``unsupported``
-with that reason.
+Offloading moves weights between host memory and an accelerator, so it needs one: a run whose
+device is the CPU is ``unsupported`` with diffusers' phrase (``... requires accelerator, but not
+found``), also on a host that has a GPU, where diffusers would otherwise pick it by itself.
 """
 
 from __future__ import annotations
@@ -24,17 +24,17 @@ def apply(built: Any, optimizations: dict, ctx: Any) -> dict[str, Any]:
     mode, stream = optimizations["offload"], optimizations["offload_stream"]
     device = torch.device(ctx.device)
     pipe = built.pipe
+    if device.type == "cpu":
+        # given no device, diffusers would pick an accelerator itself: on a GPU host a run recorded as
+        # CPU would compute on the GPU; without one it says the phrase below
+        raise UnsupportedError(f"offload {mode!r} onloads weights onto an accelerator, but the run's device is "
+                               "the CPU: requires accelerator, but not found")
     try:
-        # diffusers picks the accelerator itself when given none, and says so when there is none
-        where = {} if device.type == "cpu" else {"device": device}
         if mode == "model":
-            pipe.enable_model_cpu_offload(**where)
+            pipe.enable_model_cpu_offload(device=device)
         elif mode == "sequential":
-            pipe.enable_sequential_cpu_offload(**where)
+            pipe.enable_sequential_cpu_offload(device=device)
         else:
-            if device.type == "cpu":
-                raise RuntimeError("group offloading onloads weights onto an accelerator, but the run's device "
-                                   "is the CPU: requires accelerator, but not found")
             if stream and device.type != "cuda":
                 raise UnsupportedError("offload_stream needs CUDA streams")
             enable_group(pipe, mode, onload=device, stream=stream)
