@@ -26,9 +26,13 @@ def test_windows_cover_every_frame_and_ramps_sum_to_one(frames_, size, overlap):
 def test_unchunked_when_the_window_holds_every_frame():
     ref = frames(build())
     built = build()
-    _, ctx = applied(built, chunk_frames=3)  # 9 frames -> 3 latent frames
+    rec, ctx = applied(built, chunk_frames=3)  # 9 frames -> 3 latent frames
+    assert rec["chunking"]["effect"] == "not run"
     out = frames(built)
     assert ctx.chunker.passthrough == ctx.chunker.forwards > 0 and ctx.chunker.calls == 0
+    chunking = rec["chunking"]  # the record says what happened, not only what was asked
+    assert chunking["effect"] == "no effect" and "every call ran whole" in chunking["reason"]
+    assert chunking["windows_run"] == 0 and chunking["forwards"] == ctx.chunker.forwards
     assert np.array_equal(out, ref)
 
 
@@ -40,6 +44,9 @@ def test_chunked_calls_are_counted(family):
     out = frames(built, wl)
     assert ctx.chunker.calls == 4 * ctx.chunker.forwards  # windows (0,2) (1,3) (2,4) (3,5)
     assert rec["chunking"]["chunk_frames"] == 2 and np.isfinite(out).all()
+    assert rec["chunking"]["effect"] == "chunked" and "reason" not in rec["chunking"]
+    assert rec["chunking"]["windows_run"] == ctx.chunker.calls
+    assert rec["chunking"]["forwards_chunked"] == rec["chunking"]["forwards"] == ctx.chunker.forwards
 
 
 def test_windows_get_the_full_videos_positions():
@@ -62,9 +69,15 @@ def test_families_without_chunking_say_why():
 def test_chunked_vae_decode_keeps_the_frame_count():
     wl = {**WORKLOAD, "num_frames": 17}
     built = build()
-    _, ctx = applied(built, wl, vae_chunk_frames=2)
+    rec, ctx = applied(built, wl, vae_chunk_frames=2)
     out = frames(built, wl)
     assert out.shape == frames(build(), wl).shape and ctx.vae_chunker.calls == 3  # 5 latent frames: 2+2+1
+    assert rec["vae_chunking"]["effect"] == "chunked" and rec["vae_chunking"]["vae_calls"] == 3
+    assert rec["vae_chunking"]["decodes"] == rec["vae_chunking"]["decodes_chunked"] == 1
+    whole_built = build()
+    whole, _ = applied(whole_built, wl, vae_chunk_frames=5)
+    frames(whole_built, wl)
+    assert whole["vae_chunking"]["effect"] == "no effect" and "every decode ran whole" in whole["vae_chunking"]["reason"]
 
 
 @pytest.mark.slow

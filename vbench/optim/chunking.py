@@ -65,13 +65,17 @@ def ramp_weights(frames: int, spans: list[tuple[int, int]]) -> list[list[float]]
 
 
 class FrameChunker:
-    """Wraps ``denoiser.forward``; counts windows run (``calls``) and full calls (``forwards``)."""
+    """Wraps ``denoiser.forward``; counts windows run (``calls``), denoiser calls (``forwards``) and
+    those too short to split (``passthrough``), and keeps ``record`` (the run's
+    ``applied.chunking``) up to date with them: what chunking did, not only what was asked."""
 
-    def __init__(self, denoiser: Any, family: str, size: int, overlap: int):
+    def __init__(self, denoiser: Any, family: str, size: int, overlap: int, record: dict | None = None):
         self.denoiser, self.family, self.size, self.overlap = denoiser, family, size, overlap
+        self.record = record if record is not None else {}
         self.calls = 0
         self.forwards = 0
         self.passthrough = 0
+        self._note()
         self._original = denoiser.forward
         self._rope = denoiser.rope
         self._rope_forward = self._rope.forward
@@ -106,6 +110,7 @@ class FrameChunker:
         frames = hidden_states.shape[FRAME_DIM]
         if self.size >= frames:
             self.passthrough += 1
+            self._note(frames)
             return self._original(hidden_states, *args, **kwargs)
         timestep = kwargs.get("timestep", args[1] if len(args) > 1 else None)
         if isinstance(timestep, torch.Tensor) and timestep.ndim > 1:
@@ -120,6 +125,7 @@ class FrameChunker:
             finally:
                 self._window = None
             self.calls += 1
+            self._note(frames)
             shape = [1] * out.ndim
             shape[FRAME_DIM] = e - s
             weight = torch.tensor(w, dtype=out.dtype, device=out.device).view(shape)
@@ -135,6 +141,23 @@ class FrameChunker:
         return Transformer2DModelOutput(sample=total)
 
 
+    def _note(self, frames: int | None = None) -> None:
+        """Write the counts into ``record``: ``effect`` is ``chunked`` once a window has run, ``no
+        effect`` (with the reason) while every denoiser call was whole."""
+        rec = self.record
+        rec.update(forwards=self.forwards, forwards_chunked=self.forwards - self.passthrough,
+                   windows_run=self.calls)
+        if self.calls:
+            rec["effect"] = "chunked"
+            rec.pop("reason", None)
+        elif self.forwards:
+            rec["effect"] = "no effect"
+            rec["reason"] = (f"chunk_frames {self.size} >= the {frames} latent frames of the denoiser's input: "
+                             "every call ran whole")
+        else:
+            rec["effect"], rec["reason"] = "not run", "the denoiser has not been called"
+
+
 def _slice_frames(full: Any, chunk: Any, start: int, end: int, frames: int) -> Any:
     """The rows of ``full`` (rotary table of the whole video, frame-major tokens) for frames [start, end)."""
     dim = next(d for d in range(full.ndim) if full.shape[d] != chunk.shape[d])
@@ -147,7 +170,8 @@ def apply(built: Any, optimizations: dict, ctx: Any) -> dict[str, Any]:
     if built.family not in ROPE_INPUT:
         raise UnsupportedError(f"frame chunking is implemented for {', '.join(ROPE_INPUT)}; {built.family} keeps "
                                f"positions in its patch embedding or token packing, which it does not re-index yet")
-    chunker = FrameChunker(built.denoiser, built.family, size, overlap)
-    ctx.chunker = chunker
-    return {"chunk_frames": size, "chunk_overlap": overlap, "frame_dim": FRAME_DIM,
-            "positions": "rotary table of the full video, sliced per window", "blend": "linear ramps"}
+    record = {"chunk_frames": size, "chunk_overlap": overlap, "frame_dim": FRAME_DIM,
+              "positions": "rotary table of the full video, sliced per window", "blend": "linear ramps",
+              "counts": "over every denoiser call of the run: warmup, timed calls and the FLOP probe"}
+    ctx.chunker = FrameChunker(built.denoiser, built.family, size, overlap, record)
+    return record

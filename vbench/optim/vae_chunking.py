@@ -18,9 +18,16 @@ def wanted(optimizations: dict) -> bool:
 
 
 class ChunkedDecode:
-    def __init__(self, vae: Any, size: int):
+    """Wraps ``vae.decode``; counts the VAE calls made (``calls``: one per chunk) and keeps
+    ``record`` (the run's ``applied.vae_chunking``) up to date with what was done."""
+
+    def __init__(self, vae: Any, size: int, record: dict | None = None):
         self.vae, self.size = vae, size
+        self.record = record if record is not None else {}
         self.calls = 0
+        self.decodes = 0
+        self.decodes_chunked = 0
+        self._note()
         self._original = vae.decode
         vae.decode = functools.wraps(self._original)(lambda *a, **k: self.decode(*a, **k))
 
@@ -32,9 +39,12 @@ class ChunkedDecode:
 
         dim = 0 if z.ndim == 4 else 2
         frames = z.shape[dim]
+        self.decodes += 1
         if self.size >= frames:
             self.calls += 1
+            self._note(frames)
             return self._original(z, *args, return_dict=return_dict, **kwargs)
+        self.decodes_chunked += 1
         pieces = []
         for s in range(0, frames, self.size):
             e = min(s + self.size, frames)
@@ -49,6 +59,7 @@ class ChunkedDecode:
             self.calls += 1
             pieces.append(out)
         sample = torch.cat(pieces, dim=dim)
+        self._note(frames)
         if not return_dict:
             return (sample,)
         from diffusers.models.autoencoders.vae import DecoderOutput
@@ -56,7 +67,22 @@ class ChunkedDecode:
         return DecoderOutput(sample=sample)
 
 
+    def _note(self, frames: int | None = None) -> None:
+        rec = self.record
+        rec.update(decodes=self.decodes, decodes_chunked=self.decodes_chunked, vae_calls=self.calls)
+        if self.decodes_chunked:
+            rec["effect"] = "chunked"
+            rec.pop("reason", None)
+        elif self.decodes:
+            rec["effect"] = "no effect"
+            rec["reason"] = f"vae_chunk_frames {self.size} >= the {frames} latent frames decoded: every decode ran whole"
+        else:
+            rec["effect"], rec["reason"] = "not run", "the VAE has not decoded anything"
+
+
 def apply(built: Any, optimizations: dict, ctx: Any) -> dict[str, Any]:
     size = optimizations["vae_chunk_frames"]
-    ctx.vae_chunker = ChunkedDecode(built.vae, size)
-    return {"vae_chunk_frames": size, "context_frames": 1, "vae": type(built.vae).__name__}
+    record = {"vae_chunk_frames": size, "context_frames": 1, "vae": type(built.vae).__name__,
+              "counts": "over every decode of the run: warmup and timed calls"}
+    ctx.vae_chunker = ChunkedDecode(built.vae, size, record)
+    return record
