@@ -13,10 +13,13 @@ from vbench.optim import dynamic, mixed
 
 
 def _kinds(denoiser, levels):
-    groups = mixed.groups(denoiser)
+    """Per group, its level and the first linear weight's class and dtype, outside the layers the
+    model keeps in float32 at every level."""
+    groups, keep = mixed.groups(denoiser), set(denoiser._keep_in_fp32_modules)
     out = {}
     for name, level in levels.items():
-        lin = next((m for m in groups[name].modules() if isinstance(m, torch.nn.Linear)), None)
+        lin = next((m for n, m in groups[name].named_modules()
+                    if isinstance(m, torch.nn.Linear) and not keep & set(n.split("."))), None)
         if lin is not None:
             out[name] = (level, type(lin.weight).__name__, lin.weight.dtype)
     return out
@@ -80,3 +83,44 @@ def test_arch_wan_width_policy_beats_uniform_int8_within_bf16_bytes(capsys):
               f"levels {d['levels']}")
     assert d["measured_error"] < int8_err
     assert d["denoiser_bytes"] <= bf16_bytes
+
+
+def _policy(tmp_path, denoiser, level, **extra):
+    path = tmp_path / f"all-{level}.json"
+    path.write_text(json.dumps({"vbench_policy": dynamic.POLICY_FORMAT, **extra,
+                                "levels": {name: level for name in mixed.groups(denoiser)}}))
+    return str(path)
+
+
+def test_lowered_groups_keep_the_models_fp32_modules_as_the_uniform_modes_do(tmp_path):
+    from vbench.optim.tensors import module_bytes
+
+    int8 = build()
+    keep = int8.denoiser._keep_in_fp32_modules
+    assert keep  # Wan keeps its time embedder (and norms, tables) in float32
+    applied(int8, precision="dynamic", dynamic_policy=_policy(tmp_path, int8.denoiser, "int8"))
+    uniform, _ = applied(build(), precision="int8-weight-only")
+    kept = sorted(n for n, m in int8.denoiser.named_modules()
+                  if isinstance(m, torch.nn.Linear) and type(m.weight).__name__ in ("Parameter", "Tensor"))
+    assert kept == uniform["quantize"]["kept_float"] and kept
+    from vbench.optim.quantize import quantize_module
+
+    assert quantize_module(build().denoiser, "int8-weight-only", "torchao") == kept  # the layers left in float
+    bf16 = build()
+    rec, _ = applied(bf16, precision="dynamic", dynamic_policy=_policy(tmp_path, bf16.denoiser, "bf16"))
+    cast = build()
+    applied(cast, precision="bf16")
+    assert {n: p.dtype for n, p in bf16.denoiser.named_parameters()} == \
+        {n: p.dtype for n, p in cast.denoiser.named_parameters()}
+    assert dynamic.uniform_bf16_bytes(build().denoiser) == module_bytes(cast.denoiser)
+
+
+def test_a_policy_file_for_another_denoiser_or_not_an_object_names_the_problem(tmp_path):
+    built = build()
+    other = _policy(tmp_path, built.denoiser, "bf16", denoiser_class="HunyuanVideoTransformer3DModel")
+    with pytest.raises(ScenarioError, match="denoiser_class: this run's denoiser is WanTransformer3DModel"):
+        applied(built, precision="dynamic", dynamic_policy=other)
+    listed = tmp_path / "list.json"
+    listed.write_text("[1, 2]")
+    with pytest.raises(ScenarioError, match="not a vbench policy file"):
+        applied(build(), precision="dynamic", dynamic_policy=str(listed))

@@ -22,7 +22,7 @@ from typing import Any
 
 from vbench.errors import Problem, ScenarioError
 from vbench.optim import mixed
-from vbench.optim.tensors import module_bytes, nbytes
+from vbench.optim.tensors import is_kept, keep_in_fp32, module_bytes, nbytes
 
 POLICY_FORMAT = 1
 _UP = {"int8": "bf16", "bf16": "fp32"}
@@ -46,14 +46,15 @@ def apply(built: Any, optimizations: dict, ctx: Any) -> dict[str, Any]:
     candidates = mixed.groups(denoiser)
     t0 = time.perf_counter()
     if optimizations.get("dynamic_policy"):
-        chosen = load_policy(optimizations["dynamic_policy"], candidates)
+        chosen = load_policy(optimizations["dynamic_policy"], candidates, type(denoiser).__name__)
         result: dict[str, Any] = {"source": f"file:{optimizations['dynamic_policy']}", "levels": chosen}
     else:
         result = choose(denoiser, candidates, probe, optimizations["dynamic_error_budget"], backend)
         result["source"] = "sensitivity pass"
     result["pass_s"] = time.perf_counter() - t0
+    keep = keep_in_fp32(denoiser)
     for name, level in result["levels"].items():
-        mixed.lower(candidates[name], level, backend)
+        mixed.lower(candidates[name], level, backend, keep)
     result["measured_error"] = probe.error_of(denoiser)
     result["budget"] = optimizations["dynamic_error_budget"]
     result["budget_met"] = result["measured_error"] <= result["budget"]
@@ -67,10 +68,11 @@ def sensitivities(denoiser: Any, candidates: dict[str, Any], probe: Any, backend
     """({group: {level: relative error with only that group lowered}}, {group: {level: bytes}})."""
     errors: dict[str, dict[str, float]] = {}
     sizes: dict[str, dict[str, int]] = {}
+    keep = keep_in_fp32(denoiser)
     for name, module in candidates.items():
         errors[name], sizes[name] = {"fp32": 0.0}, {"fp32": module_bytes(module)}
         for level in ("int8", "bf16"):
-            lowered = mixed.lower(copy.deepcopy(module), level, backend)
+            lowered = mixed.lower(copy.deepcopy(module), level, backend, keep)
             mixed.swap(denoiser, name, lowered)
             try:
                 errors[name][level] = probe.error_of(denoiser)
@@ -116,15 +118,19 @@ def choose(denoiser: Any, candidates: dict[str, Any], probe: Any, budget: float,
 
 
 def uniform_bf16_bytes(denoiser: Any) -> int:
-    """Bytes the denoiser would take cast to bf16 (floating params and persistent buffers halved)."""
+    """Bytes the denoiser would take cast to bf16 as the ``bf16`` mode casts it: floating parameters
+    and persistent buffers halved, but for those in ``_keep_in_fp32_modules``."""
+    keep = keep_in_fp32(denoiser)
     total = 0
-    for p in denoiser.parameters():
-        total += nbytes(p) // 2 if p.is_floating_point() and p.element_size() == 4 else nbytes(p)
-    for mod in denoiser.modules():
+    for name, p in denoiser.named_parameters():
+        halve = p.is_floating_point() and p.element_size() == 4 and not is_kept(name, keep)
+        total += nbytes(p) // 2 if halve else nbytes(p)
+    for mod_name, mod in denoiser.named_modules():
         for local, b in mod._buffers.items():
             if b is None:
                 continue
-            halve = b.is_floating_point() and b.element_size() == 4 and local not in mod._non_persistent_buffers_set
+            halve = (b.is_floating_point() and b.element_size() == 4 and local not in mod._non_persistent_buffers_set
+                     and not is_kept(f"{mod_name}.{local}", keep))
             total += nbytes(b) // 2 if halve else nbytes(b)
     return total
 
@@ -143,17 +149,22 @@ def save_policy(source: dict, path: str | Path) -> Path:
     return path
 
 
-def load_policy(path: str | Path, candidates: dict[str, Any]) -> dict[str, str]:
-    """The levels of a policy file, checked against this denoiser's groups."""
+def load_policy(path: str | Path, candidates: dict[str, Any], denoiser_class: str | None = None) -> dict[str, str]:
+    """The levels of a policy file, checked against this denoiser's groups (and class, when the file
+    names the one it was chosen for)."""
     source = str(path)
     try:
         doc = json.loads(Path(path).read_text())
     except (OSError, ValueError) as exc:
         raise ScenarioError(source, [Problem("", f"cannot read the dynamic policy file ({exc})")]) from None
     levels = doc.get("levels") if isinstance(doc, dict) else None
-    if doc.get("vbench_policy") != POLICY_FORMAT or not isinstance(levels, dict):
+    if not isinstance(levels, dict) or doc.get("vbench_policy") != POLICY_FORMAT:
         raise ScenarioError(source, [Problem("vbench_policy", f"not a vbench policy file of format {POLICY_FORMAT}")])
-    problems = [Problem(f"levels.{g}", f"allowed: {', '.join(mixed.LEVELS)}", lv, True)
+    problems = []
+    chosen_for = doc.get("denoiser_class")
+    if chosen_for and denoiser_class and chosen_for != denoiser_class:
+        problems.append(Problem("denoiser_class", f"this run's denoiser is {denoiser_class}", chosen_for, True))
+    problems += [Problem(f"levels.{g}", f"allowed: {', '.join(mixed.LEVELS)}", lv, True)
                 for g, lv in levels.items() if lv not in mixed.LEVELS]
     unknown = sorted(set(levels) - set(candidates))
     missing = sorted(set(candidates) - set(levels))

@@ -35,14 +35,15 @@ def groups(denoiser: Any) -> dict[str, Any]:
     return out
 
 
-def lower(module: Any, level: str, backend: str = "torchao") -> Any:
-    """Lower ``module`` in place to ``level``; returns it."""
+def lower(module: Any, level: str, backend: str = "torchao", keep: frozenset[str] = frozenset()) -> Any:
+    """Lower ``module`` in place to ``level``; returns it. ``keep``: the whole model's
+    ``_keep_in_fp32_modules``, left in float32 inside the group as the uniform modes leave them."""
     import torch
 
     if level == "int8":
-        quantize_module(module, "int8-weight-only", backend)
+        quantize_module(module, "int8-weight-only", backend, keep=keep)
     elif level == "bf16":
-        cast_module(module, torch.bfloat16)
+        cast_module(module, torch.bfloat16, keep=keep)
         module.register_forward_pre_hook(_cast_inputs, with_kwargs=True)
         module.register_forward_hook(_cast_outputs)
     elif level != "fp32":

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vbench.optim.tensors import dtype_names, pipeline_modules
+from vbench.optim.tensors import dtype_names, is_kept, keep_in_fp32, pipeline_modules
 
 FLOAT_DTYPES = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16"}
 
@@ -59,24 +59,25 @@ def apply(built: Any, optimizations: dict, ctx: Any) -> dict[str, Any]:
             "modules": {name: dtype_names(module) for name, module in modules.items()}}
 
 
-def cast_module(module: Any, dtype: Any) -> Any:
+def cast_module(module: Any, dtype: Any, keep: frozenset[str] | None = None) -> Any:
     """Cast floating parameters and persistent buffers to ``dtype`` like ``from_pretrained`` does:
-    ``_keep_in_fp32_modules`` stay float32, non-persistent buffers (rope tables) keep their dtype."""
+    ``_keep_in_fp32_modules`` (or ``keep``, the model's list when ``module`` is a part of it) stay
+    float32, non-persistent buffers (rope tables) keep their dtype."""
     import torch
 
-    keep = set(getattr(module, "_keep_in_fp32_modules", None) or [])
+    keep = keep_in_fp32(module) if keep is None else keep
     with torch.no_grad():
         for name, param in list(module.named_parameters()):
             if not param.is_floating_point():
                 continue
-            target = torch.float32 if keep & set(name.split(".")) else dtype
+            target = torch.float32 if is_kept(name, keep) else dtype
             if param.dtype != target:
                 owner, local = _owner(module, name)
                 owner._parameters[local] = torch.nn.Parameter(param.data.to(target), requires_grad=False)
         for name, buf in list(module.named_buffers()):
             owner, local = _owner(module, name)
             if buf.is_floating_point() and local not in owner._non_persistent_buffers_set:
-                owner._buffers[local] = buf.to(dtype)
+                owner._buffers[local] = buf.to(torch.float32 if is_kept(name, keep) else dtype)
     return module
 
 

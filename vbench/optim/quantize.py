@@ -26,7 +26,15 @@ from __future__ import annotations
 from typing import Any
 
 from vbench.errors import UnsupportedError
-from vbench.optim.tensors import denoiser_attr_of, is_quantized, module_bytes, nbytes, tensor_types
+from vbench.optim.tensors import (
+    denoiser_attr_of,
+    is_kept,
+    is_quantized,
+    keep_in_fp32,
+    module_bytes,
+    nbytes,
+    tensor_types,
+)
 
 INT8 = ("int8-weight-only", "int8-dynamic")
 MODES = (*INT8, "nf4")
@@ -46,15 +54,16 @@ def torchao_config(mode: str, granularity: str = "per_row") -> Any:
     return Int8DynamicActivationInt8WeightConfig(granularity=gran)
 
 
-def quantizable(module: Any) -> Any:
+def quantizable(module: Any, keep: frozenset[str] | None = None) -> Any:
     """A ``filter_fn(sub, fqn)`` for torchao's ``quantize_``: linear layers outside the model's
-    ``_keep_in_fp32_modules`` (matched on whole name parts), which diffusers' quantizers never convert."""
+    ``_keep_in_fp32_modules`` (matched on whole name parts), which diffusers' quantizers never convert.
+    ``keep``: the model's list when ``module`` is a part of it (the part has no list of its own)."""
     import torch
 
-    keep = set(getattr(module, "_keep_in_fp32_modules", None) or ())
+    keep = keep_in_fp32(module) if keep is None else keep
 
     def linear_not_kept(sub: Any, fqn: str) -> bool:
-        return isinstance(sub, torch.nn.Linear) and not keep & set(fqn.split("."))
+        return isinstance(sub, torch.nn.Linear) and not is_kept(fqn, keep)
 
     return linear_not_kept
 
@@ -106,12 +115,13 @@ def load_config(optimizations: dict, model: dict, device: Any) -> Any:
     return PipelineQuantizationConfig(quant_mapping={denoiser_attr_of(model.get("family") or ""): config})
 
 
-def quantize_module(module: Any, mode: str, backend: str, granularity: str = "per_row") -> list[str]:
-    """Quantize the linear layers of ``module`` in place, except those in its ``_keep_in_fp32_modules``;
-    returns the names of the linear layers left in float."""
+def quantize_module(module: Any, mode: str, backend: str, granularity: str = "per_row",
+                    keep: frozenset[str] | None = None) -> list[str]:
+    """Quantize the linear layers of ``module`` in place, except those in its ``_keep_in_fp32_modules``
+    (or ``keep``, see :func:`quantizable`); returns the names of the linear layers left in float."""
     import torch
 
-    wanted_ = quantizable(module)
+    wanted_ = quantizable(module, keep)
     skipped = [n for n, m in module.named_modules() if isinstance(m, torch.nn.Linear) and not wanted_(m, n)]
     if backend == "torchao":
         from torchao.quantization import quantize_
@@ -124,15 +134,17 @@ def quantize_module(module: Any, mode: str, backend: str, granularity: str = "pe
         freeze(module)
     else:  # bitsandbytes on built modules: only at load (check_backend ruled out the CPU)
         raise UnsupportedError("bitsandbytes quantizes at load only (sources hub and local)")
+    return skipped
 
 
 def apply(built: Any, optimizations: dict, ctx: Any) -> dict[str, Any]:
     mode, backend = optimizations["precision"], optimizations["quant_backend"]
     denoiser = built.denoiser
     check_backend(mode, backend, ctx.device)
-    linears = linear_weights(denoiser)
-    at_load = any(is_quantized(w) for _, w in linears)
-    before = None if at_load else sum(nbytes(w) for _, w in linears)
+    # bytes only: holding the float weights themselves would keep them alive beside their int8 copies
+    linears = {n: (nbytes(w), is_quantized(w)) for n, w in linear_weights(denoiser)}
+    at_load = any(q for _, q in linears.values())
+    before = None if at_load else sum(b for b, _ in linears.values())
     granularity = optimizations.get("quant_granularity", "per_row")
     if not at_load:
         quantize_module(denoiser, mode, backend, granularity)
@@ -141,7 +153,7 @@ def apply(built: Any, optimizations: dict, ctx: Any) -> dict[str, Any]:
     quantized = {n: w for n, w in after_linears if is_quantized(w)}
     q_bytes = sum(nbytes(w) for w in quantized.values())
     payload = sum(_payload_bytes(w) for w in quantized.values())
-    fp_bytes = None if at_load else sum(nbytes(w) for n, w in linears if n in quantized)
+    fp_bytes = None if at_load else sum(b for n, (b, _) in linears.items() if n in quantized)
     return {
         "mode": mode, "backend": backend, "when": "load" if at_load else "after_build",
         "config": _config_name(mode, backend, granularity), "granularity": granularity,

@@ -5,6 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 
+def keep_in_fp32(module: Any) -> frozenset[str]:
+    """The model's ``_keep_in_fp32_modules``: module names (matched on whole name parts) that
+    diffusers keeps in float32 when it casts or quantizes a model."""
+    return frozenset(getattr(module, "_keep_in_fp32_modules", None) or ())
+
+
+def is_kept(name: str, keep: frozenset[str] | set[str]) -> bool:
+    """Whether the parameter, buffer or layer ``name`` (dotted) lies in one of the ``keep`` modules."""
+    return bool(keep) and not keep.isdisjoint(name.split("."))
+
+
 def is_quantized(t: Any) -> bool:
     """Whether a weight is a tensor subclass (torchao, quanto) rather than a plain tensor or Parameter."""
     return type(t).__name__ not in ("Parameter", "Tensor")
