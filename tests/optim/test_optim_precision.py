@@ -24,6 +24,25 @@ def test_float_modes_cast_weights_and_record_error(mode, dtype):
     assert np.isfinite(frames(built)).all()
 
 
+@pytest.mark.parametrize("mode", ["fp8", "dynamic"])
+def test_recorded_module_dtypes_are_read_after_every_lowering_step(mode, tmp_path):
+    import json
+
+    from vbench.optim import dynamic, mixed
+    from vbench.optim.tensors import dtype_names
+
+    built = build()
+    settings: dict = {"precision": mode}
+    if mode == "dynamic":  # every group in bf16: its weights change dtype after the precision step
+        policy = tmp_path / "bf16.json"
+        policy.write_text(json.dumps({"vbench_policy": dynamic.POLICY_FORMAT,
+                                      "levels": {g: "bf16" for g in mixed.groups(built.denoiser)}}))
+        settings["dynamic_policy"] = str(policy)
+    rec, _ = applied(built, **settings)
+    assert rec["precision"]["modules"] == {"transformer": dtype_names(built.denoiser), "vae": dtype_names(built.vae)}
+    assert "bfloat16" in rec["precision"]["modules"]["transformer"]
+
+
 def test_fp32_is_its_own_reference_and_vae_precision_is_separate():
     built = build()
     rec, _ = applied(built, precision="bf16", vae_precision="fp32")

@@ -32,7 +32,7 @@ from vbench.optim import (
     vae_chunking,
 )
 from vbench.optim.fidelity import Probe
-from vbench.optim.tensors import is_quantized
+from vbench.optim.tensors import dtype_names, is_quantized, pipeline_modules
 
 Transform = Callable[[Any, dict, Any], dict]
 
@@ -87,6 +87,8 @@ def apply_optimizations(built: Any, optimizations: dict, device: Any, *, workloa
             applied[name] = transform(built, optimizations, ctx)
         if name == LOWERING[-1]:
             applied["precision"]["fidelity"] = _fidelity(ctx, optimizations, measure)
+            # read again after every lowering step (fp8 storage, dynamic's bf16 groups change them)
+            applied["precision"]["modules"] = {n: dtype_names(m) for n, m in pipeline_modules(built.pipe).items()}
     return applied
 
 
