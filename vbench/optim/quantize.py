@@ -154,7 +154,7 @@ def apply(built: Any, optimizations: dict, ctx: Any) -> dict[str, Any]:
     q_bytes = sum(nbytes(w) for w in quantized.values())
     payload = sum(_payload_bytes(w) for w in quantized.values())
     fp_bytes = None if at_load else sum(b for n, (b, _) in linears.items() if n in quantized)
-    return {
+    out = {
         "mode": mode, "backend": backend, "when": "load" if at_load else "after_build",
         "config": _config_name(mode, backend, granularity), "granularity": granularity,
         "linear_layers": len(after_linears), "quantized_layers": len(quantized),
@@ -168,6 +168,13 @@ def apply(built: Any, optimizations: dict, ctx: Any) -> dict[str, Any]:
         "quantized_weight_ratio": (q_bytes / fp_bytes) if fp_bytes else None,
         "denoiser_bytes": module_bytes(denoiser),
     }
+    if backend == "bitsandbytes":
+        # Params4bit/Int8Params keep their scales (quant_state, SCB) outside the tensor: not measured
+        why = ("bitsandbytes keeps its scales (quant_state, SCB) outside the weight tensor, so they are "
+               "not measured; quantized_weight_bytes is the packed payload only")
+        out.update(quantized_scale_bytes=None, quantized_weight_ratio=None,
+                   unavailable={"quantized_scale_bytes": why, "quantized_weight_ratio": why})
+    return out
 
 
 def _config_name(mode: str, backend: str, granularity: str = "per_row") -> str:
