@@ -80,6 +80,8 @@ class FrameChunker:
         self._rope = denoiser.rope
         self._rope_forward = self._rope.forward
         self._window: tuple[int, int, int] | None = None  # (start, end, full frames)
+        self._rope_cache: dict[Any, Any] = {}
+        self._weights_cache: dict[tuple, list[Any]] = {}
         denoiser.forward = functools.wraps(self._original)(lambda *a, **k: self.forward(*a, **k))
         self._rope.forward = functools.wraps(self._rope_forward)(lambda *a, **k: self.rope_forward(*a, **k))
 
@@ -91,7 +93,7 @@ class FrameChunker:
         if self._window is None:
             return self._rope_forward(*args, **kwargs)
         start, end, full = self._window
-        chunk_out = self._rope_forward(*args, **kwargs)
+        chunk_out = self._rope_tables(args, kwargs)
         args = list(args)
         if ROPE_INPUT[self.family] == "shape":
             x = args[0]
@@ -100,8 +102,36 @@ class FrameChunker:
             args[0] = x.new_empty(shape)
         else:
             args[1] = full
-        full_out = self._rope_forward(*args, **kwargs)
+        full_out = self._rope_tables(args, kwargs)
         return tuple(_slice_frames(f, c, start, end, full) for f, c in zip(full_out, chunk_out, strict=True))
+
+    def _weights(self, frames: int, spans: list[tuple[int, int]], like: Any) -> list[Any]:
+        """The ramp weights of each window as tensors of ``like``'s dtype, shaped to broadcast over
+        the frame dim; made once per window layout, not at every step."""
+        import torch
+
+        key = (frames, tuple(spans), like.dtype, like.device, like.ndim)
+        if key not in self._weights_cache:
+            out = []
+            for (s, e), w in zip(spans, ramp_weights(frames, spans), strict=True):
+                shape = [1] * like.ndim
+                shape[FRAME_DIM] = e - s
+                out.append(torch.tensor(w, dtype=like.dtype, device=like.device).view(shape))
+            self._weights_cache[key] = out
+        return self._weights_cache[key]
+
+    def _rope_tables(self, args: Any, kwargs: dict) -> Any:
+        """The rope module's output, computed once per input signature: the tables depend on the
+        inputs' shapes, dtypes and devices only, and every window of every step asks again."""
+        import torch
+
+        def sig(v: Any) -> Any:
+            return ("tensor", tuple(v.shape), v.dtype, v.device) if isinstance(v, torch.Tensor) else repr(v)
+
+        key = (tuple(sig(a) for a in args), tuple(sorted((k, sig(v)) for k, v in kwargs.items())))
+        if key not in self._rope_cache:
+            self._rope_cache[key] = self._rope_forward(*args, **kwargs)
+        return self._rope_cache[key]
 
     def forward(self, hidden_states, *args, **kwargs):
         import torch
@@ -118,7 +148,7 @@ class FrameChunker:
         return_dict = kwargs.pop("return_dict", True)
         spans = windows(frames, self.size, self.overlap)
         total = None
-        for (s, e), w in zip(spans, ramp_weights(frames, spans), strict=True):
+        for i, (s, e) in enumerate(spans):
             self._window = (s, e, frames)
             try:
                 out = self._original(hidden_states.narrow(FRAME_DIM, s, e - s), *args, return_dict=False, **kwargs)[0]
@@ -126,9 +156,7 @@ class FrameChunker:
                 self._window = None
             self.calls += 1
             self._note(frames)
-            shape = [1] * out.ndim
-            shape[FRAME_DIM] = e - s
-            weight = torch.tensor(w, dtype=out.dtype, device=out.device).view(shape)
+            weight = self._weights(frames, spans, out)[i]
             if total is None:
                 total_shape = list(out.shape)
                 total_shape[FRAME_DIM] = frames
