@@ -86,7 +86,7 @@ def apply_optimizations(built: Any, optimizations: dict, device: Any, *, workloa
         if asked(optimizations):
             applied[name] = transform(built, optimizations, ctx)
         if name == LOWERING[-1]:
-            applied["precision"]["fidelity"] = _fidelity(ctx, optimizations, measure)
+            applied["precision"]["fidelity"] = _fidelity(ctx, optimizations, measure, applied.get("dynamic"))
             # read again after every lowering step (fp8 storage, dynamic's bf16 groups change them)
             applied["precision"]["modules"] = {n: dtype_names(m) for n, m in pipeline_modules(built.pipe).items()}
     return applied
@@ -105,9 +105,12 @@ def _fidelity_measurable(built: Any, optimizations: dict) -> str | None:
     return None
 
 
-def _fidelity(ctx: Context, optimizations: dict, why_not: str | None) -> dict[str, Any]:
+def _fidelity(ctx: Context, optimizations: dict, why_not: str | None, dynamic: dict | None = None) -> dict[str, Any]:
     if why_not is not None:
         zero = optimizations["precision"] == "fp32"
         return {"rel_error_vs_fp32": 0.0 if zero else None, "note": why_not}
-    return {"rel_error_vs_fp32": ctx.probe().error_now(),
+    # dynamic measured this already, on the same probe once its policy was applied: not run twice
+    # (its pipeline stays fp32 around the denoiser, so re-captured inputs would be the same)
+    error = dynamic["measured_error"] if dynamic is not None else ctx.probe().error_now()
+    return {"rel_error_vs_fp32": error,
             "measured_on": "denoiser output, first-call inputs of this workload (same seed)"}
