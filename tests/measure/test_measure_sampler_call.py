@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import mmap
 import time
 
 import numpy as np
@@ -48,6 +49,15 @@ def test_integration():
     assert integrate_window(times, watts, -1.0, 2.0) is None  # readings do not span the window
 
 
+def _resident(nbytes: int) -> mmap.mmap:
+    """``nbytes`` of new resident pages: an anonymous mapping with every page written, unmapped
+    when closed or freed. Unlike a NumPy array it never reuses heap memory that the allocator kept
+    resident after an earlier test freed it, which would leave RSS where it was."""
+    pages = mmap.mmap(-1, nbytes)
+    np.frombuffer(pages, dtype=np.uint8).fill(1)
+    return pages
+
+
 def test_call_tracker_on_cpu():
     tracker = CallTracker("cpu", interval_ms=5)
     tracker.start()
@@ -60,9 +70,9 @@ def test_call_tracker_on_cpu():
             time.sleep(0.01)
             tracker.step_callback(None, i, 0, {})
     with tracker.stage("vae_decode"):
-        buffer = np.ones(64 * 2**20 // 8)
+        buffer = _resident(64 * 2**20)
         time.sleep(0.03)
-        del buffer
+        buffer.close()
     result = tracker.stop()
     data = json.loads(json.dumps(result.to_dict()))
     timing = result.timing
@@ -98,14 +108,18 @@ def test_call_tracker_collects_earlier_garbage_before_its_baseline(collect):
         pass
 
     gc.collect()
-    garbage = Cycle()
-    garbage.self, garbage.data = garbage, np.ones(128 * 2**20 // 8)
-    del garbage
-    with_garbage = psutil.Process().memory_info().rss
-    tracker = CallTracker("cpu", interval_ms=5)
-    tracker.start(collect=collect)
-    result = tracker.stop()
-    gc.collect()
+    gc.disable()  # no automatic collection may free the cycle before the tracker starts
+    try:
+        garbage = Cycle()
+        garbage.self, garbage.data = garbage, _resident(128 * 2**20)
+        del garbage
+        with_garbage = psutil.Process().memory_info().rss
+        tracker = CallTracker("cpu", interval_ms=5)
+        tracker.start(collect=collect)
+        result = tracker.stop()
+    finally:
+        gc.enable()
+        gc.collect()
     baseline = result.memory["host"]["baseline_rss_bytes"]
     if collect:
         assert baseline <= with_garbage - 100 * 2**20
