@@ -1,11 +1,14 @@
-"""Shared fixtures for the measure tests: a fake NVML that lets the GPU code paths run on a CPU."""
+"""Shared fixtures for the measure tests: a fake NVML that lets the GPU code paths run on a CPU,
+and fresh resident pages for the host-memory tests."""
 
 from __future__ import annotations
 
+import mmap
 import os
 import time
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from vbench.measure import nvml
@@ -90,3 +93,17 @@ def on_fake_gpu(monkeypatch, fake_nvml):
         monkeypatch.setattr(module, "nvml_unavailable", lambda dev: None)
     monkeypatch.setattr(nvml, "handle", lambda index: (fake_nvml.devices[0], "uuid", None))
     return fake_nvml
+
+
+def _resident(nbytes: int) -> mmap.mmap:
+    pages = mmap.mmap(-1, nbytes)
+    np.frombuffer(pages, dtype=np.uint8).fill(1)
+    return pages
+
+
+@pytest.fixture
+def resident_pages():
+    """``resident_pages(nbytes)``: an anonymous mapping with every page written, so ``nbytes`` of new
+    resident memory, unmapped when closed or freed. A NumPy array may instead reuse heap memory that
+    glibc kept resident after an earlier test freed it, which leaves RSS where it was."""
+    return _resident

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 
-import numpy as np
 import pytest
 import torch
 
@@ -15,12 +14,12 @@ MB = 2**20
 needs_no_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-CUDA path")
 
 
-def test_host_peak_sees_a_200mb_buffer_and_baseline_excludes_it():
+def test_host_peak_sees_a_200mb_buffer_and_baseline_excludes_it(resident_pages):
     host = HostMemory(interval_ms=5)
     host.start()
-    buffer = np.ones(200 * MB // 8)  # np.ones writes every page, so they are resident
+    buffer = resident_pages(200 * MB)
     time.sleep(0.1)
-    del buffer
+    buffer.close()
     host.stop()
     r = host.result()
     assert r["unavailable"] == {}

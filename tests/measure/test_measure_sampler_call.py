@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import json
-import mmap
 import time
 
 import numpy as np
@@ -49,16 +48,7 @@ def test_integration():
     assert integrate_window(times, watts, -1.0, 2.0) is None  # readings do not span the window
 
 
-def _resident(nbytes: int) -> mmap.mmap:
-    """``nbytes`` of new resident pages: an anonymous mapping with every page written, unmapped
-    when closed or freed. Unlike a NumPy array it never reuses heap memory that the allocator kept
-    resident after an earlier test freed it, which would leave RSS where it was."""
-    pages = mmap.mmap(-1, nbytes)
-    np.frombuffer(pages, dtype=np.uint8).fill(1)
-    return pages
-
-
-def test_call_tracker_on_cpu():
+def test_call_tracker_on_cpu(resident_pages):
     tracker = CallTracker("cpu", interval_ms=5)
     tracker.start()
     with tracker.stage("text_encode"):
@@ -70,7 +60,7 @@ def test_call_tracker_on_cpu():
             time.sleep(0.01)
             tracker.step_callback(None, i, 0, {})
     with tracker.stage("vae_decode"):
-        buffer = _resident(64 * 2**20)
+        buffer = resident_pages(64 * 2**20)
         time.sleep(0.03)
         buffer.close()
     result = tracker.stop()
@@ -98,7 +88,7 @@ def test_call_tracker_without_samplers():
 
 
 @pytest.mark.parametrize("collect", [True, False])
-def test_call_tracker_collects_earlier_garbage_before_its_baseline(collect):
+def test_call_tracker_collects_earlier_garbage_before_its_baseline(collect, resident_pages):
     """Cyclic garbage left by earlier code is freed before the baseline, not inside the call,
     where it would lower RSS under the baseline and hide the call's own rise; ``collect=False``
     leaves that to the caller."""
@@ -111,7 +101,7 @@ def test_call_tracker_collects_earlier_garbage_before_its_baseline(collect):
     gc.disable()  # no automatic collection may free the cycle before the tracker starts
     try:
         garbage = Cycle()
-        garbage.self, garbage.data = garbage, _resident(128 * 2**20)
+        garbage.self, garbage.data = garbage, resident_pages(128 * 2**20)
         del garbage
         with_garbage = psutil.Process().memory_info().rss
         tracker = CallTracker("cpu", interval_ms=5)
