@@ -142,7 +142,6 @@ class StageClock(StageMarks):
         if not self._open:
             self._last_closed = idx
 
-
     def step(self) -> None:
         """Mark the end of one denoising step (call it from the pipeline's step callback).
 

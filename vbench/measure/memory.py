@@ -104,7 +104,6 @@ class AllocatorMemory(StageMarks):
         entry["peak_reserved_bytes"] = max(entry["peak_reserved_bytes"], reserved)
         entry["count"] += 1
 
-
     def stop(self) -> None:
         """Close open stages and take the final reading."""
         if self._reason or self._baseline is None:

@@ -168,7 +168,6 @@ class FrameChunker:
 
         return Transformer2DModelOutput(sample=total)
 
-
     def _note(self, frames: int | None = None) -> None:
         """Write the counts into ``record``: ``effect`` is ``chunked`` once a window has run, ``no
         effect`` (with the reason) while every denoiser call was whole."""

@@ -66,7 +66,6 @@ class ChunkedDecode:
 
         return DecoderOutput(sample=sample)
 
-
     def _note(self, frames: int | None = None) -> None:
         rec = self.record
         rec.update(decodes=self.decodes, decodes_chunked=self.decodes_chunked, vae_calls=self.calls)
