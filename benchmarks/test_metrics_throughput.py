@@ -78,7 +78,7 @@ def test_fidelity_throughput(benchmark, device, videos):
     import lpips
     from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
-    from vbench.metrics.suite import PairScorer
+    from vbench.metrics.pair_scorer import PairScorer
 
     run, ref = videos
     scorer = PairScorer(["psnr", "ssim", "lpips"], device)

@@ -28,7 +28,7 @@ import pytest
 
 from vbench.errors import ScenarioError
 from vbench.scenario import expand, iter_labels, plan, validate_document
-from vbench.scenario.options import add_run_options, overrides_from
+from vbench.scenario.run_options import add_run_options, overrides_from
 
 _WRITER = pytest.StashKey[Any]()
 _PATHS = pytest.StashKey[list]()
@@ -173,7 +173,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     for writer in config.stash.get(_WRITER, {}).values():
         writer.__exit__(None, None, None)
     if config.getoption("vbench_quality", False) and config.stash.get(_PATHS, []):
-        from vbench.harness.scoring import score_session
+        from vbench.scoring.session import score_session
 
         for path in config.stash[_PATHS]:
             score_session(path)

@@ -9,7 +9,7 @@ from harness_cases import TINY_WAN, runs_of
 
 from vbench.harness import run_sweep
 from vbench.harness.execute import _outputs
-from vbench.harness.outputs import to_uint8
+from vbench.harness.video_frames import to_uint8
 from vbench.store import OutputStore, video_hash
 
 

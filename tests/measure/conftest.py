@@ -87,9 +87,9 @@ def fake_nvml(monkeypatch):
 def on_fake_gpu(monkeypatch, fake_nvml):
     """Make the NVML-based trackers treat the CPU device as a GPU whose NVML handle is fake device 0."""
     import vbench.measure.energy as energy
-    import vbench.measure.gpu_sampler as gpu_sampler
+    import vbench.measure.nvml_sampler as nvml_sampler
 
-    for module in (energy, gpu_sampler):
+    for module in (energy, nvml_sampler):
         monkeypatch.setattr(module, "nvml_unavailable", lambda dev: None)
     monkeypatch.setattr(nvml, "handle", lambda index: (fake_nvml.devices[0], "uuid", None))
     return fake_nvml

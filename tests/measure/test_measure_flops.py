@@ -7,7 +7,7 @@ import torch
 from torch.utils._python_dispatch import _get_current_dispatch_mode
 
 from vbench.measure import achieved_tflops, count_flops, first_forward_flops, fraction_of_peak, matmul_dtype
-from vbench.measure.peak import PEAKS, gpu_key, peak_tflops
+from vbench.measure.datasheet import PEAKS, gpu_key, peak_tflops
 
 
 @pytest.mark.parametrize(("m", "k", "n"), [(1, 1, 1), (7, 64, 32), (128, 300, 17)])

@@ -7,7 +7,7 @@ import pytest
 import torch
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from vbench.metrics.fidelity import FidelityMeter, psnr_per_frame, ssim_per_frame
+from vbench.metrics.frame_fidelity import FidelityMeter, psnr_per_frame, ssim_per_frame
 from vbench.metrics.frames import VideoMean, to_frames
 
 TOL = 1e-3  # stated once: absolute agreement with scikit-image
@@ -73,7 +73,7 @@ def test_shape_mismatch_is_an_error():
 
 
 def test_pair_scorer_records_infinite_psnr_as_unavailable_and_scores_the_rest():
-    from vbench.metrics.suite import PairScorer
+    from vbench.metrics.pair_scorer import PairScorer
 
     rng = np.random.default_rng(2)
     ref = rng.integers(0, 256, (3, 16, 16, 3), dtype=np.uint8)

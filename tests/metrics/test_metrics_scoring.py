@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from vbench.harness.scoring import score_session
+from vbench.scoring.session import score_session
 from vbench.results import load
 from vbench.store import OutputStore, RecordWriter, outputs_dir, session_path
 

@@ -109,7 +109,7 @@ def test_tof_is_the_mean_euclidean_length_of_the_flow_difference_inside_the_wind
 
 
 def test_reference_of_another_shape_gives_reasons_not_missing_keys():
-    from vbench.metrics.suite import PairScorer
+    from vbench.metrics.pair_scorer import PairScorer
 
     rng = np.random.default_rng(3)
     run = rng.integers(0, 256, (9, 32, 32, 3), dtype=np.uint8)

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from vbench.scenario import RunSpec, iter_labels, plan
-from vbench.scenario.options import add_run_options, overrides_from
+from vbench.scenario.run_options import add_run_options, overrides_from
 
 
 def register(sub) -> None:
@@ -47,7 +47,7 @@ def handle(args) -> int:
         written.append(out / scenario.name if args.resume else result.path)
         failed += sum(r["status"] in ("error", "timeout") for r in result.records)
         if result.records and (args.quality or scenario.metrics) and not args.no_quality:
-            from vbench.harness.scoring import score_session
+            from vbench.scoring.session import score_session
 
             score_session(result.path, console=console, device=args.device)
     if args.report:

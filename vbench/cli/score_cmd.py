@@ -17,7 +17,7 @@ def register(sub) -> None:
 def handle(args) -> int:
     from rich.console import Console
 
-    from vbench.harness.scoring import score_session
+    from vbench.scoring.session import score_session
     from vbench.store import find_result_files
 
     console = Console(stderr=True)

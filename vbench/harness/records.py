@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Any
 
 from vbench import __version__
+from vbench.record import now
 from vbench.types import SCHEMA_VERSION
-
-
-def now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
 def header(spec: dict, session: str | None = None) -> dict[str, Any]:

@@ -7,7 +7,7 @@ mapping, never 0; raw samples are kept. torch is imported inside functions only.
 * :mod:`~vbench.measure.clock` -- :class:`StageClock`: CUDA events or ``perf_counter`` per stage and step.
 * :mod:`~vbench.measure.memory` -- :class:`AllocatorMemory` (CUDA allocator peaks per stage),
   :class:`HostMemory` (RSS: exact per call, stage and denoising step through VmHWM on Linux).
-* :mod:`~vbench.measure.gpu_sampler` -- :class:`NvmlSampler` (device/process memory, power).
+* :mod:`~vbench.measure.nvml_sampler` -- :class:`NvmlSampler` (device/process memory, power).
 * :mod:`~vbench.measure.energy` -- :class:`EnergyMeter` (NVML energy counter, power fallback).
 * :mod:`~vbench.measure.flops` -- FLOP counting, achieved TFLOP/s, fraction of the datasheet peak.
 * :mod:`~vbench.measure.call` -- :class:`CallTracker`, all of the above around one call.
@@ -24,9 +24,9 @@ from vbench.measure.flops import (
     fraction_of_peak,
     matmul_dtype,
 )
-from vbench.measure.gpu_sampler import NvmlSampler
+from vbench.measure.nvml_sampler import NvmlSampler
 from vbench.measure.memory import AllocatorMemory, HostMemory
-from vbench.measure.peak import peak_tflops
+from vbench.measure.datasheet import peak_tflops
 
 __all__ = [
     "AllocatorMemory", "CallResult", "CallTiming", "CallTracker", "EnergyMeter", "FlopCount", "HostMemory",

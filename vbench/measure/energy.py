@@ -2,7 +2,7 @@
 
 First choice: the difference of NVML's total-energy counter (``nvmlDeviceGetTotalEnergyConsumption``,
 millijoules since the driver loaded; Volta and newer) read after a synchronize at both ends.
-Fallback: the power readings of an :class:`~vbench.measure.gpu_sampler.NvmlSampler`, integrated
+Fallback: the power readings of an :class:`~vbench.measure.nvml_sampler.NvmlSampler`, integrated
 over the call with the trapezoid rule. Both are for the whole board (other processes and idle
 power included), not for this process alone. The counter advances in steps of some tens of
 milliseconds, so calls much shorter than a second read coarsely; a counter that did not advance

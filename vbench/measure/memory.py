@@ -5,7 +5,7 @@ Every tracker has ``start()``, ``stop()`` and ``result() -> dict``; the two stag
 ``begin(name)`` / ``end(name)`` (``with x.stage(name):``), whose peaks fold into the enclosing
 stages and the call. Values are bytes (ints), and a source that cannot be read is ``None`` with
 its reason under ``result()["unavailable"]``, never 0.
-The NVML view of device memory (what ``nvidia-smi`` shows) lives in :mod:`vbench.measure.gpu_sampler`.
+The NVML view of device memory (what ``nvidia-smi`` shows) lives in :mod:`vbench.measure.nvml_sampler`.
 """
 
 from __future__ import annotations

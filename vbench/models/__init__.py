@@ -23,13 +23,13 @@ from vbench.scenario.families import FAMILIES as _FAMILY_RULES
 
 if TYPE_CHECKING:
     from vbench.models.build import build_pipeline, parameter_counts
-    from vbench.models.built import BuiltPipeline
+    from vbench.models.pipeline_handle import BuiltPipeline
 
 #: The six model families, in a fixed order.
 FAMILIES: tuple[str, ...] = tuple(_FAMILY_RULES)
 
 _LAZY = {
-    "BuiltPipeline": "vbench.models.built",
+    "BuiltPipeline": "vbench.models.pipeline_handle",
     "build_pipeline": "vbench.models.build",
     "parameter_counts": "vbench.models.build",
 }

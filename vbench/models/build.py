@@ -49,7 +49,7 @@ def build_pipeline(model: dict[str, Any], *, device: Any = "cpu", dtype: Any = N
     import torch
 
     from vbench.models.arch import build_arch, build_tiny
-    from vbench.models.built import finish
+    from vbench.models.pipeline_handle import finish
     from vbench.models.specs import spec, text_shape
 
     dtype = as_dtype(dtype)

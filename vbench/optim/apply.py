@@ -31,7 +31,7 @@ from vbench.optim import (
     vae,
     vae_chunking,
 )
-from vbench.optim.fidelity import Probe
+from vbench.optim.output_error import Probe
 from vbench.optim.tensors import dtype_names, is_quantized, pipeline_modules
 
 Transform = Callable[[Any, dict, Any], dict]

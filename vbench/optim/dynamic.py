@@ -2,7 +2,7 @@
 
 The pass lowers one group at a time (a copy of it, swapped in) to each lower level
 (:mod:`vbench.optim.mixed`: ``int8``, ``bf16``), runs the denoiser on the run's seeded first-call
-inputs, and measures the relative output error against fp32 (:mod:`vbench.optim.fidelity`).
+inputs, and measures the relative output error against fp32 (:mod:`vbench.optim.output_error`).
 Starting from every group at ``int8``, the group whose move up one level buys the most error
 reduction per byte is raised, until the predicted error (the root sum of squares of the groups'
 errors) is within ``dynamic_error_budget`` or no raise fits under the weight bytes of uniform bf16.

@@ -3,7 +3,7 @@
 Weights and compute change together (the modules are cast). ``hub``/``local``/``arch`` pipelines
 are built straight in the run's dtype (:func:`build_dtype`), so a bf16 run never holds an fp32
 copy; ``tiny`` ones are built in fp32 and cast here, so the error against fp32 can be measured on
-the same model (see :mod:`vbench.optim.fidelity`). Modules a model lists in
+the same model (see :mod:`vbench.optim.output_error`). Modules a model lists in
 ``_keep_in_fp32_modules`` stay float32, as with ``from_pretrained(torch_dtype=...)``. The VAE
 follows the denoiser unless ``vae_precision`` says otherwise, since VAEs often need fp32.
 Quantized modes (int8, nf4, dynamic) compute in fp32 around their lowered weights, the fp8 modes in

@@ -8,7 +8,7 @@ never imports torch.
 
 * :mod:`~vbench.report.data` -- results to the report's columns
 * :mod:`~vbench.report.table` -- the summary table and the list of failed runs
-* :mod:`~vbench.report.pareto`, :mod:`~vbench.report.sweep`, :mod:`~vbench.report.breakdown`,
+* :mod:`~vbench.report.pareto`, :mod:`~vbench.report.axis_figures`, :mod:`~vbench.report.breakdown`,
   :mod:`~vbench.report.hardware` -- the figure families
 * :mod:`~vbench.report.previews` -- frames, reference and error heatmap
 * :mod:`~vbench.report.page` -- the page around them
@@ -46,7 +46,7 @@ def build_report(paths: PathLike | Iterable[PathLike], *, prices: Mapping[str, f
 
     from vbench import results
     from vbench.errors import ResultsError
-    from vbench.report import breakdown, hardware, page, pareto, sweep, table
+    from vbench.report import axis_figures, breakdown, hardware, page, pareto, table
     from vbench.report import previews as preview_section
     from vbench.report.data import prepare
 
@@ -63,7 +63,7 @@ def build_report(paths: PathLike | Iterable[PathLike], *, prices: Mapping[str, f
         ("runs", "Runs", f'<div class="wrap">{table.summary(data)}</div>'),
         ("failed", "Runs that did not finish", table.failures(data)),
         ("pareto", "Pareto: latency, memory, quality", pareto.figures(data)),
-        ("sweep", "Sweep axes", sweep.figures(data)),
+        ("sweep", "Sweep axes", axis_figures.figures(data)),
         ("breakdown", "Breakdowns", breakdown.figures(data)),
         ("hardware", "Hardware comparison", hardware.section(data, prices)),
         ("previews", "Video previews", preview_section.section(data, previews)),

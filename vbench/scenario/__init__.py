@@ -13,7 +13,7 @@ from vbench.scenario.families import ARCH_MODELS, FAMILIES, SOURCES
 from vbench.scenario.loader import load_scenario, plan, validate_document
 from vbench.scenario.runspec import RunSpec
 from vbench.scenario.schema import Optimizations, Scenario
-from vbench.scenario.sweep import expand, iter_labels
+from vbench.scenario.expand import expand, iter_labels
 
 __all__ = ["ARCH_MODELS", "FAMILIES", "SOURCES", "Optimizations", "RunSpec", "Scenario", "expand",
            "iter_labels", "load_scenario", "plan", "validate_document"]

@@ -39,7 +39,7 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
 
 def plan(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> tuple[Scenario, list]:
     """Load a scenario file and expand it into its runs; errors name the file."""
-    from vbench.scenario.sweep import expand
+    from vbench.scenario.expand import expand
 
     scenario = load_scenario(path, overrides)
     return scenario, expand(scenario, source=source_label(path, overrides))

@@ -1,7 +1,7 @@
 """The scenario file's schema: strict pydantic models, unknown keys rejected, values range-checked.
 
 These models are data only: building them does no I/O and touches no environment. Cross-file
-checks (frame counts per family, sweep axes) live in :mod:`vbench.scenario.sweep`.
+checks (frame counts per family, sweep axes) live in :mod:`vbench.scenario.expand`.
 """
 
 from __future__ import annotations

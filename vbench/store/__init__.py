@@ -7,14 +7,14 @@ pandas (never torch), so reports and comparisons read results without a GPU stac
 * :mod:`~vbench.store.jsonl` -- the crash-safe :class:`RecordWriter` and :func:`read_records`
 * :mod:`~vbench.store.schema` -- required keys and the ``schema_version`` check
 * :mod:`~vbench.store.migrate` -- upgrading records written by an older vbench
-* :mod:`~vbench.store.outputs` -- :class:`OutputStore`, videos addressed by sha256
+* :mod:`~vbench.store.videos` -- :class:`OutputStore`, videos addressed by sha256
 * :mod:`~vbench.store.resume` -- :func:`completed_run_ids` for ``vbench run --resume``
 """
 
 from vbench.store.jsonl import ReadProblem, ReadResult, RecordWriter, read_all, read_records
 from vbench.store.layout import find_result_files, new_session_name, outputs_dir, session_path
 from vbench.store.migrate import migrate_file, migrate_record
-from vbench.store.outputs import OutputStore, video_hash
+from vbench.store.videos import OutputStore, video_hash
 from vbench.store.resume import completed_run_ids
 from vbench.store.schema import REQUIRED_KEYS
 

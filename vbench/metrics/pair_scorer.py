@@ -22,7 +22,7 @@ import torch
 
 from vbench.errors import UnsupportedError
 from vbench.metrics import temporal
-from vbench.metrics.fidelity import FidelityMeter
+from vbench.metrics.frame_fidelity import FidelityMeter
 from vbench.metrics.frames import as_videos, chunks, pick_device, to_frames
 from vbench.metrics.lpips_alex import build_lpips
 from vbench.metrics.weights import WeightsMissing

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from vbench.errors import ResultsError
-from vbench.harness.records import now
+from vbench.record import now
 from vbench.store import OutputStore, read_all, read_records
 from vbench.store.atomic import atomic_write
 from vbench.store.jsondata import to_json_data
@@ -81,7 +81,7 @@ def score_session(path: str | os.PathLike[str], *, console: Any = None, device: 
         ref_id = record.get("reference_id")
         quality: dict[str, Any] = {"reference_run_id": ref_id, "scored_at": now()}
         try:
-            from vbench.metrics.suite import PairScorer
+            from vbench.metrics.pair_scorer import PairScorer
 
             scorer = scorers.get(metrics) or scorers.setdefault(metrics, PairScorer(metrics, device))
             quality["device"] = str(scorer.device)

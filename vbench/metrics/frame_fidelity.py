@@ -65,7 +65,7 @@ def _check(preds: torch.Tensor, target: torch.Tensor) -> None:
 class FidelityMeter:
     """Streams PSNR, SSIM and (with an LPIPS network) LPIPS over videos.
 
-    ``update`` adds one video's frames; :class:`~vbench.metrics.suite.PairScorer` instead scores a
+    ``update`` adds one video's frames; :class:`~vbench.metrics.pair_scorer.PairScorer` instead scores a
     video chunk by chunk (:meth:`frame_scores`) and adds the joined values (:meth:`add_video`).
     Identical frames have infinite PSNR; they are counted in ``identical_frames`` and the PSNR value
     becomes ``inf`` (the scorer records it as unavailable with that reason, never a made-up number).
