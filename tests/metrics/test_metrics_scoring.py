@@ -8,15 +8,16 @@ import numpy as np
 import pytest
 import torch
 
-from vbench.scoring.session import score_session
+from vbench.record import SCHEMA_VERSION
 from vbench.results import load
+from vbench.scoring.session import score_session
 from vbench.store import OutputStore, RecordWriter, outputs_dir, session_path
 
 SCENARIO = "demo"
 
 
 def _record(run_id, video, *, reference_id=None, config_id="cfg", metrics=("psnr", "ssim", "temporal"), seed=0):
-    return {"schema_version": 1, "run_id": run_id, "status": "ok", "scenario": SCENARIO, "config_id": config_id,
+    return {"schema_version": SCHEMA_VERSION, "run_id": run_id, "status": "ok", "scenario": SCENARIO, "config_id": config_id,
             "reference_id": reference_id, "role": "run", "label": run_id,
             "spec": {"metrics": list(metrics), "workload": {"seed": seed}},
             "outputs": {"video": video, "shape": [1, 9, 32, 32, 3]}}
@@ -49,13 +50,13 @@ def _setup(tmp_path, seeds=(0,), metrics=("psnr", "ssim", "temporal")):
 
 def test_quality_is_written_into_each_record_and_loads_as_one_row_per_run(tmp_path):
     _, records = _setup(tmp_path)
-    failed = {"schema_version": 1, "run_id": "oom1", "status": "oom", "scenario": SCENARIO, "reason": "out of memory"}
+    failed = {"schema_version": SCHEMA_VERSION, "run_id": "oom1", "status": "oom", "scenario": SCENARIO, "reason": "out of memory"}
     path = _session(tmp_path, [*records, failed])
     with open(path, "ab") as fh:
-        fh.write(b'{"schema_version": 1, "run_id": "cut"')  # a line cut short by a killed writer
+        fh.write(b'{"schema_version": 2, "run_id": "cut"')  # a line cut short by a killed writer
     result = score_session(path)
     assert sorted(result.scored) == ["ref0", "run0"]
-    assert path.read_bytes().endswith(b'{"schema_version": 1, "run_id": "cut"')  # kept byte for byte
+    assert path.read_bytes().endswith(b'{"schema_version": 2, "run_id": "cut"')  # kept byte for byte
     with pytest.warns(UserWarning):
         df = load(path).set_index("run_id")
     assert len(df) == 3

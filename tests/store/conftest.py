@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from vbench.types import SCHEMA_VERSION, summarize
+from vbench.record import SCHEMA_VERSION, summarize
 
 _BASE: dict[str, Any] = {
     "schema_version": SCHEMA_VERSION,

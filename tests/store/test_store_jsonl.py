@@ -9,9 +9,9 @@ import os
 import numpy as np
 import pytest
 
+from vbench.record import SCHEMA_VERSION, Status
 from vbench.store import RecordWriter, read_records
 from vbench.store.jsonl import parse_lines
-from vbench.types import Status
 
 
 def test_round_trip_and_parent_dirs(tmp_path, make_record):
@@ -53,8 +53,8 @@ def test_appends_to_existing_file(tmp_path, make_record):
     ({"status": "crashed"}, "not one of"),
     ({"status": "oom"}, "needs a non-empty 'reason'"),
     ({"status": "error", "reason": ""}, "needs a non-empty 'reason'"),
-    ({"schema_version": 99}, "writes version 1"),
-    ({"schema_version": True}, "writes version 1"),
+    ({"schema_version": 99}, f"writes version {SCHEMA_VERSION}"),
+    ({"schema_version": True}, f"writes version {SCHEMA_VERSION}"),
 ])
 def test_writer_rejects_invalid_records(tmp_path, make_record, change, match):
     rec = {k: v for k, v in make_record(**change).items() if v is not ...}  # ... deletes the key
@@ -104,7 +104,7 @@ def test_damaged_lines_are_problems_not_fatal(tmp_path, make_record):
     path = tmp_path / "s.jsonl"
     good = json.dumps(make_record())
     path.write_text("\n".join([good, "{not json", "", "[1, 2]",
-                               json.dumps({"schema_version": 1, "hello": 1}), good]) + "\n")
+                               json.dumps({"schema_version": SCHEMA_VERSION, "hello": 1}), good]) + "\n")
     result = read_records(path)
     assert len(result.records) == 2
     assert [r.line for r in result.problems] == [2, 4, 5]

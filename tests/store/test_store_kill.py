@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import vbench
+from vbench.record import SCHEMA_VERSION
 from vbench.results import ResultsWarning, load
 from vbench.store import RecordWriter, completed_run_ids, read_records
 
@@ -24,10 +25,11 @@ REPO = Path(vbench.__file__).resolve().parent.parent
 
 WRITER = textwrap.dedent("""
     import sys, time
+    from vbench.record import SCHEMA_VERSION
     from vbench.store import RecordWriter
     with RecordWriter(sys.argv[1]) as writer:
         for i in range(1000):
-            writer.write({"schema_version": 1, "run_id": f"run{i:04d}", "status": "ok",
+            writer.write({"schema_version": SCHEMA_VERSION, "run_id": f"run{i:04d}", "status": "ok",
                           "scenario": "kill", "seq": i,
                           "timing": {"e2e": {"unit": "s", "samples": [i + k / 7 for k in range(400)]}}})
             time.sleep(0.003)
@@ -62,14 +64,14 @@ def test_sigkill_mid_sweep_leaves_every_finished_record(tmp_path):
 
     # a resumed sweep appends to the same file and its records stay whole
     with RecordWriter(path) as writer:
-        writer.write({"schema_version": 1, "run_id": "after", "status": "ok", "scenario": "kill"})
+        writer.write({"schema_version": SCHEMA_VERSION, "run_id": "after", "status": "ok", "scenario": "kill"})
     assert read_records(path).records[-1]["run_id"] == "after"
 
 
 def _three_records(path: Path) -> None:
     with RecordWriter(path) as writer:
         for i in range(3):
-            writer.write({"schema_version": 1, "run_id": f"r{i}", "status": "ok", "scenario": "cut",
+            writer.write({"schema_version": SCHEMA_VERSION, "run_id": f"r{i}", "status": "ok", "scenario": "cut",
                           "timing": {"e2e": {"samples": [0.1 * i] * 50}}})
 
 
@@ -98,7 +100,7 @@ def test_line_cut_mid_record_is_reported_with_file_and_line(tmp_path):
 
     # appending after the cut line keeps the new record whole and the cut one reported
     with RecordWriter(path) as writer:
-        writer.write({"schema_version": 1, "run_id": "r3", "status": "ok", "scenario": "cut"})
+        writer.write({"schema_version": SCHEMA_VERSION, "run_id": "r3", "status": "ok", "scenario": "cut"})
     result = read_records(path)
     assert [r["run_id"] for r in result.records] == ["r0", "r1", "r3"]
     assert [p.line for p in result.problems] == [3]

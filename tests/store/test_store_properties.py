@@ -7,10 +7,11 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from vbench.record import SCHEMA_VERSION
 from vbench.results import flatten
 from vbench.store import REQUIRED_KEYS, RecordWriter, read_records
 
-REQUIRED = {"schema_version": 1, "run_id": "r", "status": "ok", "scenario": "s"}
+REQUIRED = {"schema_version": SCHEMA_VERSION, "run_id": "r", "status": "ok", "scenario": "s"}
 
 
 def _json(floats):

@@ -9,8 +9,8 @@ import warnings
 import pytest
 
 from vbench.errors import ResultsError
+from vbench.record import SCHEMA_VERSION
 from vbench.results import ResultsWarning, load, records
-from vbench.types import SCHEMA_VERSION
 
 
 def _bench(name, record=None):

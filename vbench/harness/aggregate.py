@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from vbench.types import summarize
+from vbench.record import summarize
 
 
 def timing(calls: list[dict], *, load_s: float, first_call_s: float, warmup_s: list[float],

@@ -16,8 +16,8 @@ from typing import Any
 from vbench.harness import aggregate
 from vbench.harness.failures import classify, format_traceback
 from vbench.harness.instrument import ForwardProbe, stage_wrappers, supports_step_callback
-from vbench.harness.video_frames import to_uint8
 from vbench.harness.records import failure, header, now
+from vbench.harness.video_frames import to_uint8
 from vbench.store import video_hash
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vbench import __version__
-from vbench.record import now
-from vbench.types import SCHEMA_VERSION
+from vbench.record import SCHEMA_VERSION, now
 
 
 def header(spec: dict, session: str | None = None) -> dict[str, Any]:

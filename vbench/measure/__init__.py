@@ -15,6 +15,7 @@ mapping, never 0; raw samples are kept. torch is imported inside functions only.
 
 from vbench.measure.call import CallResult, CallTracker
 from vbench.measure.clock import CallTiming, StageClock, StageTiming
+from vbench.measure.datasheet import peak_tflops
 from vbench.measure.energy import EnergyMeter
 from vbench.measure.flops import (
     FlopCount,
@@ -24,9 +25,8 @@ from vbench.measure.flops import (
     fraction_of_peak,
     matmul_dtype,
 )
-from vbench.measure.nvml_sampler import NvmlSampler
 from vbench.measure.memory import AllocatorMemory, HostMemory
-from vbench.measure.datasheet import peak_tflops
+from vbench.measure.nvml_sampler import NvmlSampler
 
 __all__ = [
     "AllocatorMemory", "CallResult", "CallTiming", "CallTracker", "EnergyMeter", "FlopCount", "HostMemory",

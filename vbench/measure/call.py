@@ -28,8 +28,8 @@ from typing import Any
 from vbench.measure.clock import CallTiming, StageClock
 from vbench.measure.device import resolve
 from vbench.measure.energy import EnergyMeter
-from vbench.measure.nvml_sampler import NvmlSampler
 from vbench.measure.memory import AllocatorMemory, HostMemory
+from vbench.measure.nvml_sampler import NvmlSampler
 from vbench.measure.stages import StageMarks
 
 

@@ -33,7 +33,7 @@ from typing import Any
 
 from vbench.measure.device import cuda_unavailable, resolve, synchronize
 from vbench.measure.stages import StageMarks
-from vbench.types import summarize
+from vbench.record import summarize
 
 
 @dataclass

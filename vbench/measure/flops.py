@@ -20,8 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from vbench.measure.nvml import error_text
 from vbench.measure.datasheet import dtype_key, peak_tflops
+from vbench.measure.nvml import error_text
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any
 from vbench.measure import nvml
 from vbench.measure.device import nvml_unavailable, resolve
 from vbench.measure.sampler import ThreadSampler, decimate
-from vbench.types import summarize
+from vbench.record import summarize
 
 SERIES = ("device_used", "process_used", "power")
 _PROCS_V2 = "nvmlDeviceGetComputeRunningProcesses_v2"

@@ -4,12 +4,12 @@
 unavailable) and the reference currently in use, whose temporal profile is computed once and
 shared by every run that points at it. Frames move to the device a chunk at a time.
 
-The quality dict it returns::
+The quality it returns is the ``scores`` / ``details`` / ``unavailable`` part of the record's
+:class:`~vbench.record.Quality`, every score built by :func:`vbench.record.score`::
 
-    {"psnr": {"value": 34.7, "unit": "dB", "per_frame": [...]},
-     "ssim": {"value": 0.97, "unit": "", "per_frame": [...]},
-     "lpips": {"value": 0.04, "unit": "", "per_frame": [...], "net": "alex"},
-     "temporal": {"mean_abs_frame_diff": ..., "mean_abs_frame_diff_gap": ..., "tof": ..., "tlp": ...},
+    {"scores": {"psnr": {"value": 34.7, "unit": "dB", "higher_is_better": True, "per_frame": [...]},
+                "ssim": {...}, "lpips": {...}, "mean_abs_frame_diff_gap": {...}, "tof": {...}, "tlp": {...}},
+     "details": {"lpips": {"videos": 1, "net": "alex"}, "temporal": {"tof_window": {...}, ...}},
      "unavailable": {"lpips": "lpips weights are missing ...; run: vbench weights fetch lpips"}}
 """
 
@@ -26,11 +26,11 @@ from vbench.metrics.frame_fidelity import FidelityMeter
 from vbench.metrics.frames import as_videos, chunks, pick_device, to_frames
 from vbench.metrics.lpips_alex import build_lpips
 from vbench.metrics.weights import WeightsMissing
+from vbench.record import BY_NAME, score
 
 #: Metric names a scenario may list.
 METRICS = ("psnr", "ssim", "lpips", "fvd", "temporal")
 FIDELITY = ("psnr", "ssim", "lpips")
-UNITS = {"psnr": "dB", "ssim": "", "lpips": ""}
 #: Frames per device transfer.
 CHUNK = 16
 
@@ -69,7 +69,7 @@ class PairScorer:
         ``key``, the video's own: a reference scored just before the runs that point at it has its
         temporal profile computed once."""
         videos = as_videos(video)
-        quality: dict[str, Any] = {}
+        quality: dict[str, Any] = {"scores": {}, "details": {}}
         unavailable: dict[str, str] = {}
         wanted = [m for m in FIDELITY if m in self.metrics]
         if reference is None:
@@ -82,15 +82,15 @@ class PairScorer:
                     unavailable[name] = (f"the video is shaped {tuple(videos.shape)}, its reference "
                                          f"{tuple(refs.shape)}; frame-by-frame fidelity needs equal shapes")
             elif wanted:
-                quality.update(self._fidelity(videos, refs, wanted, unavailable))
+                self._fidelity(videos, refs, wanted, quality, unavailable)
         if "temporal" in self.metrics:
-            quality["temporal"] = self._temporal(videos, reference, reference_key if reference is not None else key)
-        if unavailable:
-            quality["unavailable"] = unavailable
+            self._temporal(videos, reference, reference_key if reference is not None else key, quality,
+                           unavailable)
+        quality["unavailable"] = unavailable
         return quality
 
-    def _fidelity(self, videos: torch.Tensor, refs: torch.Tensor, wanted: list[str],
-                  unavailable: dict[str, str]) -> dict[str, Any]:
+    def _fidelity(self, videos: torch.Tensor, refs: torch.Tensor, wanted: list[str], quality: dict[str, Any],
+                  unavailable: dict[str, str]) -> None:
         if "lpips" in wanted and self.lpips_model is None:
             unavailable["lpips"] = self.lpips_missing or "LPIPS could not be built"
         active = tuple(m for m in wanted if m != "lpips" or self.lpips_model is not None)
@@ -100,26 +100,25 @@ class PairScorer:
                      for s in chunks(video.shape[0], CHUNK)]
             meter.add_video({m: torch.cat([p[m].cpu() for p in parts]) for m in active})
         results = meter.compute()
-        out: dict[str, Any] = {}
-        for m in wanted:
-            entry: dict[str, Any] = {"value": None, "unit": UNITS[m]}
-            if m in results:
-                result = results[m]
-                entry.update(value=result["value"], per_frame=result["per_frame"], videos=result["videos"])
-                if m == "lpips":
-                    entry["net"] = "alex"
+        for m in active:
+            result = results[m]
+            per_frame, details = result["per_frame"], {"videos": result["videos"]}
+            value = result["value"]
+            if m == "lpips":
+                details["net"] = "alex"
             if m == "psnr" and meter.identical_frames:
-                identical = meter.identical_frames
-                entry["value"], entry["identical_frames"] = None, identical
-                entry["per_frame"] = [v if math.isfinite(v) else None for v in entry["per_frame"]]
-                unavailable["psnr"] = (f"{identical} frame(s) equal the reference exactly: PSNR is infinite; "
-                                       "see ssim/lpips")
-            out[m] = entry
-        return out
+                value, details["identical_frames"] = None, meter.identical_frames
+                per_frame = [v if math.isfinite(v) else None for v in per_frame]
+                unavailable["psnr"] = (f"{meter.identical_frames} frame(s) equal the reference exactly: PSNR is "
+                                       "infinite; see ssim/lpips")
+            quality["scores"][m] = score(m, value, per_frame)
+            quality["details"][m] = details
 
-    def _temporal(self, videos: torch.Tensor, reference: Any | None, reference_key: str | None) -> dict[str, Any]:
+    def _temporal(self, videos: torch.Tensor, reference: Any | None, reference_key: str | None,
+                  quality: dict[str, Any], unavailable: dict[str, str]) -> None:
         if videos.shape[1] < 2:
-            return {"unavailable": {"all": f"temporal metrics need at least 2 frames, got {videos.shape[1]}"}}
+            unavailable["temporal"] = f"temporal metrics need at least 2 frames, got {videos.shape[1]}"
+            return
         ref_shape = None if reference is None else tuple(as_videos(reference).shape)
         try:
             if reference is None:  # a reference itself: its profile is kept for the runs that follow
@@ -128,13 +127,18 @@ class PairScorer:
                 run = temporal.profile(videos, self.device, self.lpips_model)
                 ref = self.temporal_profile(reference, reference_key) if ref_shape == videos.shape else None
         except UnsupportedError as exc:  # OpenCV missing: the other metrics are still computed
-            return {"unavailable": {"all": str(exc)}}
+            unavailable["temporal"] = str(exc)
+            return
         out = temporal.scores(run, ref)
         if reference is not None and ref is None:
             why = (f"the video is shaped {tuple(videos.shape)}, its reference {ref_shape}; the scores "
                    "against the reference need equal shapes")
-            out["unavailable"] = {name: why for name in ("mean_abs_frame_diff_gap", "tof", "tlp")}
+            unavailable.update({name: why for name in ("mean_abs_frame_diff_gap", "tof", "tlp")})
         if ref is not None and self.lpips_model is None:
             out["tlp"] = None
-            out["unavailable"] = {"tlp": self.lpips_missing or "LPIPS could not be built"}
-        return out
+            unavailable["tlp"] = self.lpips_missing or "LPIPS could not be built"
+        for name, value in out.items():
+            if name in BY_NAME:
+                quality["scores"][name] = score(name, value)
+            else:  # the reference's own values, tOF's window: not scores of this run
+                quality["details"].setdefault("temporal", {})[name] = value

@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from vbench.metrics.frame_fidelity import ssim_per_frame
 from vbench.metrics.flow import flow, gray, non_occluded, warp
+from vbench.metrics.frame_fidelity import ssim_per_frame
 from vbench.metrics.frames import as_videos, to_frames
 
 

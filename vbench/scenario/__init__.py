@@ -9,11 +9,11 @@ Example:
     '3f2a9c1b7e04'
 """
 
+from vbench.scenario.expand import expand, iter_labels
 from vbench.scenario.families import ARCH_MODELS, FAMILIES, SOURCES
 from vbench.scenario.loader import load_scenario, plan, validate_document
 from vbench.scenario.runspec import RunSpec
 from vbench.scenario.schema import Optimizations, Scenario
-from vbench.scenario.expand import expand, iter_labels
 
 __all__ = ["ARCH_MODELS", "FAMILIES", "SOURCES", "Optimizations", "RunSpec", "Scenario", "expand",
            "iter_labels", "load_scenario", "plan", "validate_document"]

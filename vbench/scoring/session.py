@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from vbench.errors import ResultsError
-from vbench.record import now
+from vbench.record import metric, now, score
 from vbench.store import OutputStore, read_all, read_records
 from vbench.store.atomic import atomic_write
 from vbench.store.jsondata import to_json_data
@@ -195,13 +195,15 @@ class _FVD:
         wanting = [rec for rec in scored.values() if "fvd" in rec["spec"]["metrics"]]
         for config in sorted({_config(rec) for rec in wanting}):
             entry = self._entry(config, known)
-            reason = entry.pop("reason", None)
+            reason, value = entry.pop("reason", None), entry.pop("value", None)
             for rec in wanting:
                 if _config(rec) != config:
                     continue
-                rec["quality"]["fvd"] = dict(entry)
+                quality = rec["quality"]
+                quality.setdefault("scores", {})["fvd"] = score("fvd", value)
+                quality.setdefault("details", {})["fvd"] = dict(entry)
                 if reason:
-                    rec["quality"].setdefault("unavailable", {})["fvd"] = reason
+                    quality.setdefault("unavailable", {})["fvd"] = reason
 
     def _entry(self, config: str, known: dict[str, dict]) -> dict[str, Any]:
         from vbench.metrics.fvd import FVDMeter
@@ -231,14 +233,9 @@ class _FVD:
 def _report(console: Any, record: dict, quality: dict) -> None:
     if console is None:
         return
-    parts = []
-    for name, fmt in (("psnr", "PSNR {:.2f} dB"), ("ssim", "SSIM {:.4f}"), ("lpips", "LPIPS {:.4f}")):
-        value = (quality.get(name) or {}).get("value")
-        if value is not None:
-            parts.append(fmt.format(value))
-    mafd = (quality.get("temporal") or {}).get("mean_abs_frame_diff_gap")
-    if mafd is not None:
-        parts.append(f"MAFD gap {mafd:+.4f}")
+    scores = quality.get("scores") or {}
+    parts = [f"{metric(name).label} {entry['value']:.4g}{' ' + entry['unit'] if entry.get('unit') else ''}"
+             for name, entry in scores.items() if isinstance(entry.get("value"), (int, float)) and name in _SHOWN]
     missing = quality.get("unavailable") or {}
     if quality.get("reference_run_id") is None and record.get("reference_id") is None:
         parts.insert(0, "the reference run (fidelity is measured against it)")
@@ -246,6 +243,10 @@ def _report(console: Any, record: dict, quality: dict) -> None:
     if missing:
         parts.append("; ".join(f"{name} unavailable: {why}" for name, why in sorted(missing.items())))
     console.print(f"  {record.get('label') or record['run_id']}: " + ("; ".join(parts) or "scored"))
+
+
+#: The scores printed as each run is scored.
+_SHOWN = ("psnr", "ssim", "lpips", "mean_abs_frame_diff_gap")
 
 
 def _rewrite(path: Path, original: bytes, scored: dict[int, dict]) -> None:

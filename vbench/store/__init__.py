@@ -1,6 +1,6 @@
 """The results store: schema-versioned, append-only JSON-lines records and content-addressed videos.
 
-Layer 2: imports only :mod:`vbench.types`, :mod:`vbench.errors`, the standard library, numpy and
+Layer 2: imports only :mod:`vbench.record`, :mod:`vbench.errors`, the standard library, numpy and
 pandas (never torch), so reports and comparisons read results without a GPU stack.
 
 * :mod:`~vbench.store.layout` -- where files live (``<out_dir>/<scenario>/<session>.jsonl``)
@@ -14,9 +14,9 @@ pandas (never torch), so reports and comparisons read results without a GPU stac
 from vbench.store.jsonl import ReadProblem, ReadResult, RecordWriter, read_all, read_records
 from vbench.store.layout import find_result_files, new_session_name, outputs_dir, session_path
 from vbench.store.migrate import migrate_file, migrate_record
-from vbench.store.videos import OutputStore, video_hash
 from vbench.store.resume import completed_run_ids
 from vbench.store.schema import REQUIRED_KEYS
+from vbench.store.videos import OutputStore, video_hash
 
 __all__ = [
     "REQUIRED_KEYS",

@@ -1,9 +1,9 @@
 """Upgrading stored records to the current ``schema_version``, so stored results outlive the code.
 
 :data:`MIGRATIONS` maps a version ``v`` to the step that turns a version-``v`` record into a
-version ``v + 1`` record. It is empty today: version 1 is the first. When
-:data:`vbench.types.SCHEMA_VERSION` is bumped, add the step here and a golden file of the old
-version under ``tests/store/golden/``.
+version ``v + 1`` record (:mod:`vbench.store.v1_to_v2`: quality scores under ``quality.scores``).
+When :data:`vbench.record.SCHEMA_VERSION` is bumped, add the step here and a golden session
+written by a real ``vbench run`` of the new version under ``tests/store/golden/v<N>/``.
 """
 
 from __future__ import annotations
@@ -15,15 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from vbench.errors import ResultsError
+from vbench.record import SCHEMA_VERSION
+from vbench.store import v1_to_v2
 from vbench.store.atomic import atomic_write
 from vbench.store.jsondata import to_json_data
 from vbench.store.jsonl import parse_lines
-from vbench.types import SCHEMA_VERSION
 
 Record = dict[str, Any]
 
 #: version -> function taking a record of that version and returning one of the next version
-MIGRATIONS: dict[int, Callable[[Record], Record]] = {}
+MIGRATIONS: dict[int, Callable[[Record], Record]] = {1: v1_to_v2.upgrade}
 
 
 def migrate_record(record: Record, *, target: int | None = None) -> Record:

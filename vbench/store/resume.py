@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
+from vbench.record import Status
 from vbench.store.jsonl import read_all
-from vbench.types import Status
 
 PathLike = str | os.PathLike[str]
 

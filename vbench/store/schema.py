@@ -1,7 +1,7 @@
 """What every stored record must hold, and the check of its ``schema_version``.
 
 A record is one JSON object per run (see ``docs/interfaces.md``). Readers accept only records of
-:data:`vbench.types.SCHEMA_VERSION`; an older file is upgraded with ``vbench results migrate``,
+:data:`vbench.record.SCHEMA_VERSION`; an older file is upgraded with ``vbench results migrate``,
 a newer one needs a newer vbench.
 """
 
@@ -11,10 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from vbench.errors import ResultsError
-from vbench.types import SCHEMA_VERSION, STATUSES
-
-#: Keys without which a JSON object is not a run record.
-REQUIRED_KEYS = ("schema_version", "run_id", "status", "scenario")
+from vbench.record import REQUIRED_KEYS, SCHEMA_VERSION, STATUSES
 
 #: The command that upgrades a results file written by an older vbench.
 MIGRATE_COMMAND = "vbench results migrate {path}"
