@@ -9,15 +9,18 @@ compared. For each matched run and each metric named by a rule:
 * memory peaks (one value per run): the ratio, with no test -- a peak is not a noisy sample;
 * quality scores: the absolute difference (dB for PSNR), with no test.
 
-A rule ``METRIC:±THRESHOLD[%]`` says which direction is worse (``+`` an increase, ``-`` a
-decrease) and by how much: ``latency.median:+5%``, ``memory.peak:+3%``, ``quality.psnr:-0.5``.
-A change is a regression only when it is beyond the threshold in the worse direction **and**
-statistically significant (p < alpha; single values count as exact). A run that finished in BASE
-and not in NEW (``oom``, ``error`` …) is a regression too.
+A rule ``METRIC[.STAT]:±THRESHOLD[%]`` names a metric of :data:`vbench.record.METRICS`
+(``latency``, ``peak_memory``, ``psnr`` …; older names such as ``memory.peak`` or
+``quality.psnr`` still find theirs), optionally a statistic of a sampled metric (``latency.p90``;
+the median by default), which direction is worse (``+`` an increase, ``-`` a decrease) and by how
+much: ``latency:+5%``, ``peak_memory:+3%``, ``psnr:-0.5``. A rule whose worse direction is the
+metric's better one (``fps:+5%``) is refused. A change is a regression only when it is beyond the
+threshold in the worse direction **and** statistically significant (p < alpha; single values count
+as exact). A run that finished in BASE and not in NEW (``oom``, ``error`` …) is a regression too.
 
 >>> rule = parse_rule("latency.median:+5%")
->>> (rule.metric, rule.threshold, rule.relative, rule.worse)
-('latency.median', 0.05, True, 1)
+>>> (rule.metric, rule.stat, rule.threshold, rule.relative, rule.worse)
+('latency', 'median', 0.05, True, 1)
 >>> base = [{"run_id": "a", "status": "ok", "timing": {"e2e": {"samples": [1.0] * 20}}}]
 >>> new = [{"run_id": "a", "status": "ok", "timing": {"e2e": {"samples": [1.2] * 20}}}]
 >>> compare_records(base, new, [rule]).regressions[0].verdict
@@ -34,14 +37,12 @@ from typing import Any
 
 import numpy as np
 
-from vbench.results import flatten
+from vbench.record import BY_NAME, DEFAULT_RULES, STATISTICS, Metric, lookup, metric, number
 
-__all__ = ["DEFAULT_RULES", "METRICS", "Comparison", "Row", "Rule", "RuleError", "compare", "compare_records",
-           "parse_rule"]
+__all__ = ["DEFAULT_RULES", "Comparison", "Row", "Rule", "RuleError", "compare", "compare_records", "parse_rule"]
 
-#: Used when no ``--fail`` rule is given; rules whose metric has no data are skipped.
-DEFAULT_RULES = ("latency.median:+5%", "memory.peak:+5%", "quality.psnr:-0.5", "quality.ssim:-0.01",
-                 "quality.lpips:+0.01")
+# DEFAULT_RULES (each metric's gate in vbench.record) apply when no ``--fail`` rule is given; rules
+# whose metric has no data are skipped.
 ALPHA = 0.05
 BOOTSTRAP = 2000
 
@@ -50,53 +51,64 @@ class RuleError(ValueError):
     """A ``--fail`` rule cannot be read, or names an unknown metric."""
 
 
-@dataclass(frozen=True)
-class Metric:
-    """Where a metric lives in a record: its raw samples (or single value) and the statistic."""
-
-    samples: str | None  #: dotted path of the raw samples
-    value: str | None  #: dotted path of a single value (used when there are no samples)
-    stat: str  #: "median" | "p90"
-    unit: str
-
-
-METRICS: dict[str, Metric] = {
-    "latency.median": Metric("timing.e2e.samples", "timing.e2e.median", "median", "s"),
-    "latency.p90": Metric("timing.e2e.samples", "timing.e2e.p90", "p90", "s"),
-    "fps.median": Metric("timing.fps.samples", "timing.fps.median", "median", "frames/s"),
-    "step.median": Metric("timing.steps.all.samples", "timing.steps.all.median", "median", "s"),
-    "denoise.median": Metric("timing.stages.denoise.samples", "timing.stages.denoise.median", "median", "s"),
-    "vae_decode.median": Metric("timing.stages.vae_decode.samples", "timing.stages.vae_decode.median", "median", "s"),
-    "memory.peak": Metric(None, "memory.peak.bytes", "value", "bytes"),
-    "energy.per_video": Metric("energy.joules_per_video.samples", "energy.joules_per_video.median", "median", "J"),
-}
 _RULE = re.compile(r"^(?P<metric>[A-Za-z0-9_.]+):(?P<sign>[+-])(?P<num>\d+(?:\.\d*)?|\.\d+)(?P<pct>%?)$")
 
 
 @dataclass(frozen=True)
 class Rule:
-    metric: str
+    metric: str  #: a canonical name of :data:`vbench.record.METRICS`
+    stat: str  #: the statistic of a sampled metric: "median" | "p90" | "mean" | "min" | "max"
     threshold: float  #: a fraction when ``relative`` (5 % → 0.05), else in the metric's unit
     relative: bool
     worse: int  #: +1: an increase is worse; -1: a decrease is worse
     text: str
 
+    @property
+    def name(self) -> str:
+        """The metric as rows show it: ``latency``, or ``latency.p90`` for another statistic."""
+        return self.metric if self.stat == "median" else f"{self.metric}.{self.stat}"
+
 
 def parse_rule(text: str) -> Rule:
-    """``"latency.median:+5%"`` → a :class:`Rule`. Metrics: :data:`METRICS` or ``quality.<name>``.
+    """``"latency:+5%"`` → a :class:`Rule` on a metric of :data:`vbench.record.METRICS`.
 
     Raises:
-        RuleError: naming the rule, the expected form and the known metrics.
+        RuleError: naming the rule, the expected form and the known metrics, or saying that the
+            rule's worse direction is the metric's better one.
     """
     m = _RULE.match(text.strip())
     if not m:
         raise RuleError(f"--fail {text!r}: expected METRIC:+N%, METRIC:-N% or METRIC:±N (absolute), "
-                        "e.g. latency.median:+5% or quality.psnr:-0.5")
-    metric = m["metric"]
-    if metric not in METRICS and not (metric.startswith("quality.") and len(metric) > len("quality.")):
-        raise RuleError(f"--fail {text!r}: unknown metric {metric!r}; known: {', '.join(METRICS)}, quality.<name>")
+                        "e.g. latency:+5% or psnr:-0.5")
+    found, stat = _metric_and_stat(m["metric"])
+    if found is None:
+        raise RuleError(f"--fail {text!r}: unknown metric {m['metric']!r}; known: {', '.join(BY_NAME)} "
+                        f"(a sampled one may add .{'/.'.join(STATISTICS)})")
+    if stat != "median" and found.kind != "samples":
+        raise RuleError(f"--fail {text!r}: {found.name} is one value per run; only sampled metrics "
+                        f"({', '.join(n for n, x in BY_NAME.items() if x.kind == 'samples')}) take .{stat}")
+    worse = 1 if m["sign"] == "+" else -1
+    if found.higher_is_better is not None and worse == (1 if found.higher_is_better else -1):
+        better = "higher" if found.higher_is_better else "lower"
+        raise RuleError(f"--fail {text!r}: {better} {found.name} is better, so a regression is "
+                        f"{'a decrease' if found.higher_is_better else 'an increase'}: write "
+                        f"{m['metric']}:{'-' if worse == 1 else '+'}{m['num']}{m['pct']}")
     value = float(m["num"])
-    return Rule(metric, value / 100 if m["pct"] else value, bool(m["pct"]), 1 if m["sign"] == "+" else -1, text.strip())
+    return Rule(found.name, stat, value / 100 if m["pct"] else value, bool(m["pct"]), worse, text.strip())
+
+
+def _metric_and_stat(name: str) -> tuple[Metric | None, str]:
+    try:
+        return metric(name), "median"
+    except KeyError:
+        pass
+    head, _, stat = name.rpartition(".")
+    if stat in STATISTICS and head:
+        try:
+            return metric(head), stat
+        except KeyError:
+            pass
+    return None, "median"
 
 
 @dataclass
@@ -173,17 +185,16 @@ def compare_records(base: Iterable[Mapping], new: Iterable[Mapping], rules: Sequ
             out.rows.append(Row(run_id, label, "status", "", None, None, verdict=verdict,
                                 note=f"status {sa} → {sb}" + (f": {rb.get('reason')}" if sb != "ok" else "")))
             continue
-        fa, fb = flatten(ra), flatten(rb)
         for rule in parsed:
-            row = _compare_metric(run_id, label, rule, fa, fb, alpha)
+            row = _compare_metric(run_id, label, rule, ra, rb, alpha)
             if row is None:
                 continue
-            seen.add(rule.metric)
+            seen.add(rule.name)
             out.rows.append(row)
     if explicit:
         for rule in parsed:
-            if rule.metric not in seen and out.rows:
-                out.notes.append(f"no matched run has {rule.metric}; rule {rule.text} was not applied")
+            if rule.name not in seen and out.rows:
+                out.notes.append(f"no matched run has {rule.name}; rule {rule.text} was not applied")
     return out
 
 
@@ -201,61 +212,40 @@ def _name(rec: Mapping) -> str:
     return f"{rec.get('run_id')} ({rec.get('label') or rec.get('scenario')}, {rec.get('status')})"
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
-    return float(value)
-
-
-def _samples(flat: Mapping, path: str | None) -> np.ndarray:
-    values = flat.get(path) if path else None
+def _samples(record: Mapping, path: str | None) -> np.ndarray:
+    values = lookup(record, path) if path else None
     if not isinstance(values, list):
         return np.empty(0)
-    arr = np.array([v for v in values if _number(v) is not None], dtype=float)
-    return arr
+    return np.array([v for v in values if number(v) is not None], dtype=float)
 
 
 def _stat(x: np.ndarray, stat: str, axis: int | None = None):
-    return np.median(x, axis=axis) if stat == "median" else np.percentile(x, 90, axis=axis)
+    if stat == "p90":
+        return np.percentile(x, 90, axis=axis)
+    return {"median": np.median, "mean": np.mean, "min": np.min, "max": np.max}[stat](x, axis=axis)
 
 
-def quality_value(flat: Mapping, name: str) -> float | None:
-    """A quality score from a flat record: ``quality.<name>`` as a number or its ``.value``/``.mean``."""
-    for suffix in ("", ".value", ".mean", ".median", ".score"):
-        v = _number(flat.get(f"quality.{name}{suffix}"))
-        if v is not None:
-            return v
-    return None
+def _single(record: Mapping, found: Metric, stat: str) -> float | None:
+    """The stored statistic of a metric whose raw samples are missing (or its one value)."""
+    return number(lookup(record, f"{found.path}.{stat}" if found.kind == "samples" else found.value_path))
 
 
-def _compare_metric(run_id: str, label: str, rule: Rule, fa: Mapping, fb: Mapping, alpha: float) -> Row | None:
-    if rule.metric.startswith("quality."):
-        name = rule.metric[len("quality."):]
-        va, vb = quality_value(fa, name), quality_value(fb, name)
-        if va is None and vb is None:
-            return None
-        row = Row(run_id, label, rule.metric, "dB" if name == "psnr" else "", va, vb, rule=rule.text, n_base=1, n_new=1)
-        if va is None or vb is None:
-            row.verdict, row.note = "no data", f"{rule.metric} missing on the {'base' if va is None else 'new'} side"
-            return row
-        row.delta = vb - va
-        row.ratio = vb / va if va else None
-        return _judge(row, rule, exact=True, alpha=alpha)
-    metric = METRICS[rule.metric]
-    xa, xb = _samples(fa, metric.samples), _samples(fb, metric.samples)
-    va = float(_stat(xa, metric.stat)) if len(xa) else _number(fa.get(metric.value))
-    vb = float(_stat(xb, metric.stat)) if len(xb) else _number(fb.get(metric.value))
+def _compare_metric(run_id: str, label: str, rule: Rule, ra: Mapping, rb: Mapping, alpha: float) -> Row | None:
+    found = BY_NAME[rule.metric]
+    xa, xb = _samples(ra, found.samples_path), _samples(rb, found.samples_path)
+    va = float(_stat(xa, rule.stat)) if len(xa) else _single(ra, found, rule.stat)
+    vb = float(_stat(xb, rule.stat)) if len(xb) else _single(rb, found, rule.stat)
     if va is None and vb is None:
         return None
-    row = Row(run_id, label, rule.metric, metric.unit, va, vb, rule=rule.text, n_base=max(len(xa), int(va is not None)),
+    row = Row(run_id, label, rule.name, found.unit, va, vb, rule=rule.text, n_base=max(len(xa), int(va is not None)),
               n_new=max(len(xb), int(vb is not None)))
     if va is None or vb is None:
-        row.verdict, row.note = "no data", f"{rule.metric} missing on the {'base' if va is None else 'new'} side"
+        row.verdict, row.note = "no data", f"{rule.name} missing on the {'base' if va is None else 'new'} side"
         return row
     row.delta = vb - va
     row.ratio = vb / va if va else None
     if len(xa) >= 2 and len(xb) >= 2:
-        row.ci = _bootstrap(xa, xb, metric.stat)
+        row.ci = _bootstrap(xa, xb, rule.stat)
         row.p_value = _mann_whitney(xa, xb)
         return _judge(row, rule, exact=False, alpha=alpha)
     return _judge(row, rule, exact=True, alpha=alpha)

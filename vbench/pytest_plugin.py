@@ -9,13 +9,16 @@ every call ends with a device synchronize, so pytest-benchmark never times an as
 launch. vbench's full record goes into ``benchmark.extra_info["vbench"]``.
 
 A case whose record is ``unsupported`` is skipped with the reason; ``oom``, ``error`` and
-``timeout`` fail it with the reason. Tests marked ``gpu`` skip without CUDA.
+``timeout`` fail it with the reason. Tests marked ``gpu`` skip without CUDA. Beside the record,
+``extra_info["vbench_metrics"]`` holds every metric of :data:`vbench.record.METRICS` the record
+has, by its canonical name (``latency``, ``peak_memory``, ``psnr`` …) with its unit.
 
 Example::
 
     @pytest.mark.vbench("scenarios/quickstart.yaml")
     def test_quickstart(vbench_record):
         assert vbench_record["timing"]["e2e"]["median"] > 0
+        assert vbench.record.value(vbench_record, "peak_memory") < 24e9
 """
 
 from __future__ import annotations
@@ -27,9 +30,12 @@ from typing import Any
 import pytest
 
 from vbench.errors import ScenarioError
+from vbench.record import METRICS, value
 from vbench.scenario import expand, iter_labels, plan, validate_document
 from vbench.scenario.run_options import add_run_options, overrides_from
 
+#: The keyword arguments of the ``vbench`` marker: ``set``, a list of ``--set`` overrides.
+MARKER_KWARGS = ("set",)
 _WRITER = pytest.StashKey[Any]()
 _PATHS = pytest.StashKey[list]()
 _SESSION = pytest.StashKey[str]()
@@ -58,6 +64,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if source is None:
         raise pytest.UsageError(f"{metafunc.definition.nodeid}: uses vbench_record but names no scenario "
                                 "(add @pytest.mark.vbench(PATH) or pass --vbench-scenario PATH)")
+    unknown = sorted(set(marker.kwargs) - set(MARKER_KWARGS)) if marker else []
+    if unknown:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: @pytest.mark.vbench got unknown keyword "
+                                f"argument(s) {', '.join(unknown)}; it takes: {', '.join(MARKER_KWARGS)}")
     overrides = [*(marker.kwargs.get("set", []) if marker else []),
                  *overrides_from(config.getoption("vbench_set"), config.getoption("vbench_device"))]
     runs = _runs(source, overrides, metafunc.definition.path.parent)
@@ -120,12 +130,24 @@ def vbench_record(vbench_spec, benchmark, request) -> dict:
     record = execute_run(spec, session="pytest", isolation={"mode": "pytest", "note": "in the pytest process"},
                          loop=_pedantic_loop(benchmark))
     benchmark.extra_info["vbench"] = record
+    benchmark.extra_info["vbench_metrics"] = metric_values(record)
     _store(request.config, record)
     if record["status"] == "unsupported":
         pytest.skip(f"unsupported: {record['reason']}")
     if record["status"] != "ok":
         pytest.fail(f"{record['status']}: {record['reason']}", pytrace=False)
     return record
+
+
+def metric_values(record: dict) -> dict[str, dict[str, Any]]:
+    """The metrics of :data:`vbench.record.METRICS` the record holds, by their canonical names, with
+    unit and direction: a flat view of the record for pytest-benchmark's JSON and its readers."""
+    out = {}
+    for m in METRICS:
+        v = value(record, m.name)
+        if v is not None:
+            out[m.name] = {"value": v, "unit": m.unit, "higher_is_better": m.higher_is_better}
+    return out
 
 
 def _pedantic_loop(benchmark):

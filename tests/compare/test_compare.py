@@ -8,20 +8,21 @@ import numpy as np
 import pytest
 
 from vbench.cli.main import main
-from vbench.compare import RuleError, compare_records, parse_rule
+from vbench.compare import DEFAULT_RULES, RuleError, compare_records, parse_rule
+from vbench.record import BY_NAME, SCHEMA_VERSION, score
 from vbench.store import RecordWriter
 
 
 def record(run_id: str, samples, *, status: str = "ok", peak: float | None = 4e9, psnr: float | None = None,
            label: str | None = None) -> dict:
-    rec = {"schema_version": 1, "run_id": run_id, "status": status, "scenario": "synthetic",
+    rec = {"schema_version": SCHEMA_VERSION, "run_id": run_id, "status": status, "scenario": "synthetic",
            "label": label or f"run-{run_id}", "reason": None if status == "ok" else "CUDA out of memory"}
     if status == "ok":
         rec["timing"] = {"e2e": {"unit": "s", "samples": [float(x) for x in samples],
                                  "median": float(np.median(samples))}}
         rec["memory"] = {"peak": {"bytes": peak, "source": "allocator_reserved"}}
         if psnr is not None:
-            rec["quality"] = {"psnr": {"value": psnr, "unit": "dB"}}
+            rec["quality"] = {"scores": {"psnr": score("psnr", psnr)}}
     return rec
 
 
@@ -62,8 +63,12 @@ def test_ten_percent_shift_with_two_noisy_samples_is_not_significant_and_says_so
 def test_improvement_and_direction_of_rules():
     base, new = [record("a", noisy(1, 20, scale=1.1))], [record("a", noisy(2, 20))]
     assert compare_records(base, new, LATENCY).rows[0].verdict == "improvement"
-    fps_like = compare_records(base, new, [parse_rule("latency.median:-5%")])  # a decrease is worse
-    assert fps_like.rows[0].verdict == "regression"
+    with pytest.raises(RuleError, match=r"lower latency is better, so a regression is an increase: write latency.median:\+5%"):
+        parse_rule("latency.median:-5%")
+    fps = [{**r, "timing": {"fps": {"samples": [10 / x for x in r["timing"]["e2e"]["samples"]]}}} for r in base + new]
+    rows = compare_records(fps[:1], fps[1:], [parse_rule("fps:-5%")]).rows  # fewer frames/s is worse
+    assert rows[0].verdict == "improvement" and rows[0].unit == "frames/s"
+    assert compare_records(fps[1:], fps[:1], [parse_rule("fps:-5%")]).rows[0].verdict == "regression"
 
 
 def test_quality_deltas_are_absolute():
@@ -91,10 +96,27 @@ def test_unmatched_and_failed_runs():
     assert status_row.verdict == "regression" and "ok → oom" in status_row.note
 
 
-@pytest.mark.parametrize("bad", ["latency", "latency.median:5%", "latency.median:+x%", "nope.metric:+5%", ""])
+@pytest.mark.parametrize("bad", ["latency", "latency.median:5%", "latency.median:+x%", "nope.metric:+5%", "",
+                                 "peak_memory.p90:+5%", "psnr:+0.5", "latency.p95:+5%"])
 def test_bad_rules(bad):
     with pytest.raises(RuleError):
         parse_rule(bad)
+
+
+def test_rule_names_are_the_record_tables():
+    """Every rule names a metric of vbench.record's table; older names find the same metric."""
+    for text in DEFAULT_RULES:
+        assert parse_rule(text).metric in BY_NAME
+    for old, new in (("latency.median:+5%", "latency:+5%"), ("memory.peak:+3%", "peak_memory:+3%"),
+                     ("quality.psnr:-0.5", "psnr:-0.5"), ("step.median:+5%", "step_time:+5%"),
+                     ("energy.per_video:+5%", "energy_per_video:+5%"), ("temporal.tof:+0.1", "tof:+0.1")):
+        a, b = parse_rule(old), parse_rule(new)
+        assert (a.metric, a.stat, a.threshold, a.worse) == (b.metric, b.stat, b.threshold, b.worse)
+    p90 = parse_rule("latency.p90:+10%")
+    assert (p90.metric, p90.stat, p90.name) == ("latency", "p90", "latency.p90")
+    base, new = [record("a", [1.0] * 9 + [2.0])], [record("a", [1.0] * 9 + [3.0])]
+    row = compare_records(base, new, [p90]).rows[0]
+    assert row.metric == "latency.p90" and row.base == pytest.approx(1.1) and row.new == pytest.approx(1.2)
 
 
 def test_parse_rule_forms():
@@ -123,7 +145,7 @@ def test_cli_exit_codes_and_json(tmp_path, capsys):
     capsys.readouterr()
     assert main(["compare", base, slow, "--json"]) == 1
     out = json.loads(capsys.readouterr().out)
-    assert out["regressions"] == 1 and out["rows"][0]["metric"] == "latency.median"
+    assert out["regressions"] == 1 and out["rows"][0]["metric"] == "latency"
     assert main(["compare", base, slow, "--fail", "latency.median:5"]) == 2  # no sign
     assert main(["compare", base, str(tmp_path / "missing")]) == 2
     assert main(["compare", base, other]) == 2  # nothing in common

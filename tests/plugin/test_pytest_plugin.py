@@ -39,6 +39,9 @@ def test_cases_json_and_pytest_benchmark_compare(pytester):
     record = bench["extra_info"]["vbench"]
     assert record["status"] == "ok" and record["timing"]["e2e"]["n"] == 3 == bench["stats"]["rounds"]
     assert "vbench" in data["machine_info"] and "torch" in data["machine_info"]["vbench"]
+    metrics = bench["extra_info"]["vbench_metrics"]  # the record table's names, values and units
+    assert metrics["latency"] == {"value": record["timing"]["e2e"]["median"], "unit": "s", "higher_is_better": False}
+    assert metrics["peak_memory"]["value"] == record["memory"]["peak"]["bytes"]
     # pytest-benchmark's own CLI reads the file
     cli = Path(sys.executable).with_name("pytest-benchmark")
     shown = subprocess.run([str(cli), "compare", str(pytester.path / "out.json")], capture_output=True, text=True)
@@ -109,3 +112,13 @@ def test_bad(vbench_record):
     result = _run(pytester)
     assert result.ret != 0
     assert "workload.num_frames" in result.stderr.str() + result.stdout.str()
+
+
+def test_unknown_marker_keywords_are_a_usage_error(pytester):
+    pytester.makepyfile(test_case=CASE.replace("@pytest.mark.vbench(SCENARIO)",
+                                               "@pytest.mark.vbench(SCENARIO, sets=['workload.num_frames=9'])"))
+    result = _run(pytester)
+    assert result.ret != pytest.ExitCode.OK  # refused at collection, before anything runs
+    result.stdout.fnmatch_lines(["*UsageError*@pytest.mark.vbench got unknown keyword argument(s) sets; "
+                                 "it takes: set*"])
+    assert "passed" not in result.stdout.str()

@@ -75,10 +75,10 @@ def test_header_names_machines_and_counts(opened):
 
 def test_table_sorts_numerically(opened):
     page = opened[0]
-    header = page.locator("#summary th", has_text="latency median (s)")
+    header = page.locator("#summary th", has_text="Latency median (s)")
     header.click()
     col = page.evaluate("Array.from(document.querySelectorAll('#summary th')).findIndex("
-                        "h => h.textContent.startsWith('latency median'))")
+                        "h => h.textContent.startsWith('Latency median'))")
     values = page.evaluate(f"Array.from(document.querySelectorAll('#summary tbody tr')).map("
                            f"r => r.cells[{col}].dataset.v)")
     numbers = [float(v) for v in values if v]

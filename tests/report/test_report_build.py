@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from vbench.cli.main import main
+from vbench.record import SCHEMA_VERSION
 from vbench.report import build_report, write_report
 from vbench.report.data import prepare
 from vbench.report.hardware import parse_price, price_for
@@ -56,8 +57,8 @@ def test_prepare_reads_real_record_fields(golden):
     data = prepare(load(golden))
     assert data.quality[:3] == ["psnr", "ssim", "lpips"] and data.primary_quality == "psnr"
     ok = data.ok
-    assert ok["latency_s"].notna().all() and ok["mem_bytes"].notna().all()
-    assert set(ok["mem_source"]) == {"host_rss", "nvml_process_used"}
+    assert ok["latency"].notna().all() and ok["peak_memory"].notna().all()
+    assert set(ok["peak_memory.source"]) == {"host_rss", "nvml_process_used"}
     assert {"stage:denoise", "stage:vae_decode", "memstage:denoise"} <= set(data.runs.columns)
     assert sorted(data.machines["machine"]) == ["CPU AMD EPYC", "NVIDIA H100 80GB HBM3"]
     assert data.axes["tiling"] == ["optimizations.vae_tiling", "optimizations.chunk_frames"]
@@ -70,8 +71,12 @@ def test_quality_bookkeeping_is_not_charted_as_a_score():
                "fvd": {"value": 10.0, "n": 4, "n_reference": 4, "flagged": True, "config_id": "abc"},
                "temporal": {"tof": 1.5, "tof_window": {"y": 0, "x": 0, "height": 32, "width": 32}},
                "unavailable": {"lpips": "weights are missing"}}
-    data = prepare(pd.json_normalize([{"run_id": "r1", "status": "ok", "quality": quality}]))
-    assert data.quality == ["psnr", "fvd", "temporal.tof"]
+    from vbench.store.v1_to_v2 import upgrade
+
+    record = upgrade({"run_id": "r1", "status": "ok", "quality": quality})  # as schema 1 wrote it
+    data = prepare(pd.json_normalize([record]))
+    assert data.quality == ["psnr", "fvd", "tof"]
+    assert data.runs.loc[0, "psnr"] == 30.0 and data.runs.loc[0, "tof"] == 1.5
 
 
 def test_report_without_quality_or_gpu_fields(tmp_path, golden):
@@ -102,7 +107,7 @@ def test_host_memory_per_stage_is_charted(tmp_path, golden):
 def test_failed_runs_only(tmp_path):
     path = tmp_path / "r" / "s" / "x.jsonl"
     with RecordWriter(path) as w:
-        w.write({"schema_version": 1, "run_id": "abc", "status": "oom", "scenario": "s", "reason": "out of <memory>"})
+        w.write({"schema_version": SCHEMA_VERSION, "run_id": "abc", "status": "oom", "scenario": "s", "reason": "out of <memory>"})
     page = build_report(path)
     assert "out of &lt;memory&gt;" in page and 'data-run-id="abc"' in page
 

@@ -10,15 +10,18 @@ import json
 import math
 import sys
 
+from vbench.record import BY_NAME, DEFAULT_RULES
+
 
 def register(sub) -> None:
     p = sub.add_parser("compare", help="compare two result sets run by run; exit 1 on a significant regression")
     p.add_argument("base", metavar="BASE", help="baseline results (file or folder)")
     p.add_argument("new", metavar="NEW", help="new results (file or folder)")
     p.add_argument("--fail", action="append", default=[], metavar="METRIC:±N[%]",
-                   help="a regression rule, e.g. latency.median:+5%%, memory.peak:+3%%, quality.psnr:-0.5 "
-                        "(the sign says which direction is worse); may repeat. Default: "
-                        "latency.median:+5%% memory.peak:+5%% and quality psnr/ssim/lpips when present")
+                   help="a regression rule, e.g. latency:+5%%, latency.p90:+10%%, peak_memory:+3%%, psnr:-0.5 "
+                        "(the sign says which direction is worse); may repeat. Metrics: "
+                        f"{', '.join(BY_NAME)}. Default: {' '.join(DEFAULT_RULES).replace('%', '%%')}, "
+                        "each where the runs have it")
     p.add_argument("--alpha", type=float, default=0.05, help="significance level of the Mann–Whitney U test (0.05)")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
     p.set_defaults(handler=handle)
@@ -66,7 +69,8 @@ def _print_table(result) -> None:
             table.add_column(col, overflow="fold")
         style = {"regression": "bold red", "improvement": "green", "not significant": "yellow"}
         for r in result.rows:
-            change = (f"{r.ratio:.3f}×" if r.ratio is not None and not r.metric.startswith("quality.")
+            relative = r.metric == "status" or BY_NAME[r.metric.split(".")[0]].group != "quality"
+            change = (f"{r.ratio:.3f}×" if r.ratio is not None and relative
                       else f"{r.delta:+.4g}" if r.delta is not None else "—")
             ci = f"{r.ci[0]:.3f}–{r.ci[1]:.3f}" if r.ci else "—"
             p = f"{r.p_value:.3g}" if r.p_value is not None else "—"

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from vbench.report.data import GB, QUALITY_UNITS, ReportData
+from vbench.record import BY_NAME
+from vbench.report.data import GB, ReportData
 from vbench.report.figure import PALETTE, figure, note, subplots, text, to_div, values
 
 #: Lines drawn with a legend entry; the rest are drawn thin and grey.
@@ -18,7 +19,7 @@ MAX_LEGEND_LINES = 10
 def figures(data: ReportData) -> str:
     """Every (scenario, axis) pair with at least two values among the finished runs."""
     out = []
-    ok = data.ok.dropna(subset=["latency_s"])
+    ok = data.ok.dropna(subset=["latency"])
     for scenario in sorted(data.axes):
         runs = ok[ok["scenario"] == scenario]
         for axis in data.axes[scenario]:
@@ -47,10 +48,10 @@ def _order(values: pd.Series) -> list[str]:
 
 def _axis_figure(data: ReportData, scenario: str, axis: str, runs: pd.DataFrame) -> dict:
     q = data.primary_quality
-    metrics = [("latency_s", "latency (s)", 1.0), ("mem_bytes", "peak memory (GB)", 1 / GB)]
-    if q is not None and runs[f"q_{q}"].notna().any():
-        unit = QUALITY_UNITS.get(q)
-        metrics.append((f"q_{q}", f"{q} ({unit})" if unit else q, 1.0))
+    metrics = [("latency", BY_NAME["latency"].title, 1.0), ("peak_memory", f"{BY_NAME['peak_memory'].label} (GB)",
+                                                             1 / GB)]
+    if q is not None and runs[q].notna().any():
+        metrics.append((q, BY_NAME[q].title, 1.0))
     others = [f"axis:{a}" for a in data.axes[scenario] if a != axis]
     keys = ["machine", *others]
     xcol = f"axis:{axis}"

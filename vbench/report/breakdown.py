@@ -20,7 +20,7 @@ STAGE_ORDER = ["text_encode", "prepare_latents", "denoise", "vae_decode", "postp
 
 def pick(runs: pd.DataFrame, limit: int) -> pd.DataFrame:
     """At most ``limit`` runs, evenly spaced through ``runs`` sorted by scenario, machine, latency."""
-    runs = runs.sort_values(["scenario", "machine", "latency_s"], kind="stable")
+    runs = runs.sort_values(["scenario", "machine", "latency"], kind="stable")
     if len(runs) <= limit:
         return runs
     return runs.iloc[np.linspace(0, len(runs) - 1, limit).round().astype(int)]
@@ -36,7 +36,7 @@ def _shown(n: int, total: int) -> str:
 
 
 def figures(data: ReportData) -> str:
-    ok = data.ok.dropna(subset=["latency_s"])
+    ok = data.ok.dropna(subset=["latency"])
     return "\n".join([_stages(ok), _steps(ok), _memory(ok), _host_memory(ok)])
 
 

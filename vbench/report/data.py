@@ -15,19 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: Quality metrics whose better direction is known: +1 higher is better, -1 lower is better.
-QUALITY_DIRECTIONS = {"psnr": 1, "ssim": 1, "lpips": -1, "fvd": -1}
-#: The units shown next to quality scores.
-QUALITY_UNITS = {"psnr": "dB"}
-#: Sub-fields of a quality entry that hold its value, in order of preference.
-_VALUE_KEYS = ("value", "mean", "median", "score")
-#: Sub-fields of a quality entry that are bookkeeping, not scores.
-_NOT_SCORES = {"n", "unit", "reference_id", "per_frame", "samples", "stdev", "p90", "min", "max",
-               "flagged", "rank_deficient", "frames", "version", "weights", "method", "n_videos",
-               "n_frames", "schema", "elapsed_s", "seconds", "dim", "num_videos", "count", "videos",
-               "scored_at", "device", "net", "n_reference", "identical_frames"}
-#: Groups under ``quality.`` that hold bookkeeping, not scores (reasons; the region tOF was taken on).
-_NOT_SCORE_GROUPS = {"unavailable", "tof_window"}
+from vbench.record import ALLOCATOR_STAGES, BY_NAME, HOST_STAGES, METRICS, QUALITY, STAGE_TIMES
 
 GB = 1e9
 
@@ -48,17 +36,27 @@ class ReportData:
 
     @property
     def primary_quality(self) -> str | None:
-        """The quality metric used as colour in the Pareto views: PSNR, else SSIM, LPIPS, FVD."""
-        return next((q for q in QUALITY_DIRECTIONS if q in self.quality), None)
+        """The quality metric used as colour in the Pareto views: the first of the table's quality
+        metrics with a better direction (PSNR, else SSIM, LPIPS, FVD …) that the runs have."""
+        return next((q.name for q in QUALITY if q.higher_is_better is not None and q.name in self.quality), None)
+
+
+def direction(name: str) -> int:
+    """+1 where a higher value of metric ``name`` is better, -1 where lower is, 0 where neither."""
+    better = BY_NAME[name].higher_is_better
+    return 0 if better is None else 1 if better else -1
+
 
 
 def prepare(frame: pd.DataFrame) -> ReportData:
     """Derive the report's columns from a :func:`vbench.results.load` frame.
 
     Columns of ``ReportData.runs``: ``run_id label scenario status reason machine session started_at
-    reference_id config_id prompt latency_s latency_p90_s fps mem_bytes mem_source energy_j
-    budget_gb outputs_video source_file steps``, ``q_<metric>`` per quality metric, ``axis:<name>`` per
-    sweep axis, ``stage:<name>`` (median seconds) and ``memstage:<name>`` (allocator peak bytes) per stage.
+    reference_id config_id prompt videos_per_call budget_gb outputs_video source_file steps``; one
+    column per metric of :data:`vbench.record.METRICS` that any record holds, named by the metric
+    (``latency``, ``peak_memory``, ``psnr`` …, the number at its ``value_path``); ``latency.p90``
+    and ``peak_memory.source``; ``axis:<name>`` per sweep axis, ``stage:<name>`` (median seconds),
+    ``memstage:<name>`` (allocator peak bytes) and ``hoststage:<name>`` (host RSS rise) per stage.
     """
     col = _getter(frame)
     runs = pd.DataFrame(index=frame.index)
@@ -70,27 +68,25 @@ def prepare(frame: pd.DataFrame) -> ReportData:
         runs[name] = [(None if not _present(v) else str(v)) for v in col(name, None)]
     runs["status"] = runs["status"].fillna("unknown")
     runs["prompt"] = [str(v) if _present(v) else "" for v in col("spec.workload.prompt", None)]
-    runs["latency_s"] = _num(col("timing.e2e.median"))
-    runs["latency_p90_s"] = _num(col("timing.e2e.p90"))
-    runs["fps"] = _num(col("timing.fps.median"))
-    runs["mem_bytes"] = _num(col("memory.peak.bytes"))
-    runs["mem_source"] = [str(v) if _present(v) else None for v in col("memory.peak.source", None)]
-    energy = _num(col("energy.joules_per_video.median"))
-    runs["energy_j"] = energy.fillna(_num(col("energy.joules_per_video")))
+    quality = []
+    for m in METRICS:
+        values = _num(col(m.value_path))
+        if m.group == "quality" and not values.notna().any():
+            continue  # a quality metric no record scored gets no column
+        runs[m.name] = values
+        if m.group == "quality":
+            quality.append(m.name)
+    runs["latency.p90"] = _num(col("timing.e2e.p90"))
+    runs["peak_memory.source"] = [str(v) if _present(v) else None for v in col("memory.peak.source", None)]
     runs["videos_per_call"] = _num(col("spec.workload.num_videos_per_prompt")).fillna(1.0)
     runs["budget_gb"] = _num(col("spec.limits.memory_budget_gb"))
     runs["outputs_video"] = [v if isinstance(v, str) else None for v in col("outputs.video", None)]
-    for c in frame.columns:  # per-stage medians and per-stage memory peaks, for the breakdowns
-        if c.startswith("timing.stages.") and c.endswith(".median"):
-            runs[f"stage:{c[len('timing.stages.'):-len('.median')]}"] = _num(frame[c])
-        elif c.startswith("memory.allocator.stages.") and c.endswith(".peak_allocated_bytes"):
-            runs[f"memstage:{c[len('memory.allocator.stages.'):-len('.peak_allocated_bytes')]}"] = _num(frame[c])
-        elif c.startswith("memory.host.stages.") and c.endswith(".delta_rss_bytes"):
-            runs[f"hoststage:{c[len('memory.host.stages.'):-len('.delta_rss_bytes')]}"] = _num(frame[c])
+    for prefix, key, name in ((STAGE_TIMES, "median", "stage"), (ALLOCATOR_STAGES, "peak_allocated_bytes", "memstage"),
+                              (HOST_STAGES, "delta_rss_bytes", "hoststage")):
+        for c in frame.columns:  # per-stage medians and memory, for the breakdowns
+            if c.startswith(f"{prefix}.") and c.endswith(f".{key}"):
+                runs[f"{name}:{c[len(prefix) + 1:-len(key) - 1]}"] = _num(frame[c])
     runs["steps"] = [v if isinstance(v, list) and v else None for v in col("timing.steps.median_by_step", None)]
-    quality = _quality_columns(frame)
-    for name, values in quality.items():
-        runs[f"q_{name}"] = values
     machine_names, machines = _machines(frame)
     runs["machine"] = machine_names
     axes: dict[str, list[str]] = {}
@@ -105,7 +101,7 @@ def prepare(frame: pd.DataFrame) -> ReportData:
             runs[f"axis:{axis}"] = [_axis_value(v) if _present(v) or s not in members else "none"
                                     for v, s in zip(frame[c], runs["scenario"], strict=True)]
     runs = runs.reset_index(drop=True)
-    return ReportData(runs=runs, axes=axes, quality=list(quality), machines=machines,
+    return ReportData(runs=runs, axes=axes, quality=quality, machines=machines,
                       problems=list(frame.attrs.get("problems", [])))
 
 
@@ -146,52 +142,18 @@ def _axis_value(value: Any) -> str | None:
     return str(value)
 
 
-def _quality_columns(frame: pd.DataFrame) -> dict[str, pd.Series]:
-    """One numeric series per quality metric found under ``quality.``.
-
-    A metric may be stored as a number (``quality.psnr``) or as an entry with its value and
-    bookkeeping (``quality.psnr.value``, ``quality.psnr.per_frame`` …); nested groups such as
-    ``quality.temporal.mafd_gap`` keep their path as the name (``temporal.mafd_gap``).
-    """
-    candidates: dict[str, list[tuple[int, str]]] = {}
-    for c in frame.columns:
-        if not c.startswith("quality."):
-            continue
-        parts = c[len("quality."):].split(".")
-        if parts[-1] in _NOT_SCORES or _NOT_SCORE_GROUPS & set(parts) or parts[-1].endswith("_ref"):  # _ref: the reference's own
-            continue
-        rank = len(_VALUE_KEYS)
-        if parts[-1] in _VALUE_KEYS and len(parts) > 1:
-            rank = _VALUE_KEYS.index(parts[-1])
-            parts = parts[:-1]
-        name = ".".join(parts)
-        values = _num(frame[c])
-        if values.notna().any():
-            candidates.setdefault(name, []).append((rank, c))
-    out: dict[str, pd.Series] = {}
-    for name in sorted(candidates, key=lambda q: (q not in QUALITY_DIRECTIONS, list(QUALITY_DIRECTIONS).index(q)
-                                                  if q in QUALITY_DIRECTIONS else 0, q)):
-        ranked = sorted(candidates[name])
-        series = _num(frame[ranked[0][1]])
-        for _, c in ranked[1:]:
-            series = series.fillna(_num(frame[c]))
-        out[name] = series
-    return out
-
-
 def _machines(frame: pd.DataFrame) -> tuple[list[str], pd.DataFrame]:
     """A readable machine name per run (GPU, else CPU model; the host added when names clash)."""
     col = _getter(frame)
     gpu, count = col("env.gpu.name", None), _num(col("env.gpu.count"))
     cpu = col("env.cpu.model", None)
-    cpu_plain = col("env.cpu", None)
     host = col("env.host", None)
     base: list[str | None] = []
-    for g, k, c, c2 in zip(gpu, count, cpu, cpu_plain, strict=True):
+    for g, k, c in zip(gpu, count, cpu, strict=True):
         if _present(g):
             base.append(f"{int(k)}× {g}" if k and k > 1 else str(g))
-        elif _present(c) or isinstance(c2, str):
-            base.append(f"CPU {c if _present(c) else c2}")
+        elif _present(c):
+            base.append(f"CPU {c}")
         else:
             base.append(None)
     hosts = [str(h) if _present(h) else None for h in host]
@@ -213,9 +175,6 @@ def _machines(frame: pd.DataFrame) -> tuple[list[str], pd.DataFrame]:
         row: dict[str, Any] = {"machine": name, "runs": len(idx)}
         for key, c in detail_cols.items():
             values = [v for v in col(c, None).iloc[idx] if _present(v)]
-            if not values and key in ("torch", "diffusers", "cpu"):
-                alt = {"torch": "env.torch", "diffusers": "env.diffusers", "cpu": "env.cpu"}[key]
-                values = [v for v in col(alt, None).iloc[idx] if isinstance(v, (str, int, float)) and _present(v)]
             row[key] = values[0] if values else None
         rows.append(row)
     return names, pd.DataFrame(rows)

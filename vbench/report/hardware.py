@@ -44,7 +44,7 @@ def price_for(machine: str, prices: Mapping[str, float]) -> float | None:
 
 def section(data: ReportData, prices: Mapping[str, float] | None = None) -> str:
     prices = dict(prices or {})
-    ok = data.ok.dropna(subset=["latency_s"])
+    ok = data.ok.dropna(subset=["latency"])
     machines = ok["machine"].value_counts()
     if len(machines) < 2:
         return note("Results from one machine only: give results from several machines for a hardware comparison.")
@@ -52,12 +52,12 @@ def section(data: ReportData, prices: Mapping[str, float] | None = None) -> str:
     base = order[0]
     # the latest record of each (run_id, machine)
     runs = ok.sort_values("started_at", na_position="first").drop_duplicates(["run_id", "machine"], keep="last")
-    wide = runs.pivot(index="run_id", columns="machine", values="latency_s")
+    wide = runs.pivot(index="run_id", columns="machine", values="latency")
     shared = wide.dropna(thresh=2)
     if shared.empty:
         return note("The machines share no run_id (same settings), so they cannot be compared run by run.")
     labels = runs.drop_duplicates("run_id").set_index("run_id")["label"]
-    memory = runs.pivot(index="run_id", columns="machine", values="mem_bytes")
+    memory = runs.pivot(index="run_id", columns="machine", values="peak_memory")
     per_video = runs.pivot(index="run_id", columns="machine", values="videos_per_call")
     cost = {m: price_for(m, prices) for m in order}
     out = [_summary(shared, order, base, cost)]

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vbench.report.data import GB, QUALITY_DIRECTIONS, QUALITY_UNITS, ReportData
+from vbench.record import BY_NAME
+from vbench.report.data import GB, ReportData, direction
 from vbench.report.figure import PALETTE, figure, hline, note, text, to_div, values
 
 _SYMBOLS = ["circle", "square", "diamond", "triangle-up", "cross", "x", "pentagon", "star"]
@@ -38,9 +39,9 @@ def hover(runs: pd.DataFrame, axes: list[str], quality: list[str]) -> list[str]:
     lines = []
     for r in runs.to_dict("records"):
         parts = [f"<b>{text(r['label'])}</b>", text(r["machine"]),
-                 f"latency {r['latency_s']:.4g} s (p90 {r['latency_p90_s']:.4g} s)",
-                 f"peak memory {r['mem_bytes'] / GB:.3g} GB ({text(r['mem_source'])})"]
-        parts += [f"{text(q)} {r[f'q_{q}']:.4g}" for q in quality if pd.notna(r.get(f"q_{q}"))]
+                 f"latency {r['latency']:.4g} s (p90 {r['latency.p90']:.4g} s)",
+                 f"peak memory {r['peak_memory'] / GB:.3g} GB ({text(r['peak_memory.source'])})"]
+        parts += [f"{text(q)} {r[q]:.4g}" for q in quality if pd.notna(r.get(q))]
         parts += [f"{text(a)} = {text(r[f'axis:{a}'])}" for a in axes if r.get(f"axis:{a}") is not None]
         lines.append("<br>".join(parts))
     return lines
@@ -48,7 +49,7 @@ def hover(runs: pd.DataFrame, axes: list[str], quality: list[str]) -> list[str]:
 
 def figures(data: ReportData) -> str:
     """The Pareto section: per scenario, latency–memory and (when scored) latency–quality."""
-    ok = data.ok.dropna(subset=["latency_s"])
+    ok = data.ok.dropna(subset=["latency"])
     if ok.empty:
         return note("No run finished with a latency, so there is nothing to place on a Pareto front.")
     q = data.primary_quality
@@ -58,41 +59,41 @@ def figures(data: ReportData) -> str:
                         "the frontier uses latency and memory only."))
     for scenario, runs in ok.groupby("scenario", sort=True):
         out.append(to_div(_latency_memory(data, scenario, runs, q)))
-        if q is not None and runs[f"q_{q}"].notna().any():
+        if q is not None and runs[q].notna().any():
             out.append(to_div(_latency_quality(data, scenario, runs, q)))
     return "\n".join(out)
 
 
 def _objectives(runs: pd.DataFrame, q: str | None, memory: bool = True) -> np.ndarray:
-    cols = [runs["latency_s"].to_numpy(float)]
+    cols = [runs["latency"].to_numpy(float)]
     if memory:
-        cols.append(runs["mem_bytes"].to_numpy(float))
-    if q is not None and runs[f"q_{q}"].notna().any():
+        cols.append(runs["peak_memory"].to_numpy(float))
+    if q is not None and runs[q].notna().any():
         # a run that is its own reference is not scored against itself: its fidelity is perfect
-        quality = np.where(runs[f"q_{q}"].isna() & runs["reference_id"].isna(), np.inf * QUALITY_DIRECTIONS[q],
-                           runs[f"q_{q}"].to_numpy(float))
-        cols.append(-QUALITY_DIRECTIONS[q] * quality)
+        quality = np.where(runs[q].isna() & runs["reference_id"].isna(), np.inf * direction(q),
+                           runs[q].to_numpy(float))
+        cols.append(-direction(q) * quality)
     return np.column_stack(cols)
 
 
 def _latency_memory(data: ReportData, scenario: str, runs: pd.DataFrame, q: str | None) -> dict:
     traces: list[dict] = []
     axes = data.axes.get(scenario, [])
-    colour_by_quality = q is not None and runs[f"q_{q}"].notna().any()
+    colour_by_quality = q is not None and runs[q].notna().any()
     for i, (machine, mr) in enumerate(runs.groupby("machine", sort=True)):
         best = pareto_mask(_objectives(mr, q))
         marker: dict = {"symbol": _SYMBOLS[i % len(_SYMBOLS)], "size": 10,
                         "line": {"width": [3 if b else 0.5 for b in best], "color": "#000"}}
         if colour_by_quality:
-            marker.update(color=values(mr[f"q_{q}"]), coloraxis="coloraxis")
+            marker.update(color=values(mr[q]), coloraxis="coloraxis")
         else:
             marker["color"] = PALETTE[i % len(PALETTE)]
-        traces.append({"type": "scatter", "mode": "markers", "x": values(mr["latency_s"]),
-                       "y": values(mr["mem_bytes"] / GB), "marker": marker, "name": text(machine),
+        traces.append({"type": "scatter", "mode": "markers", "x": values(mr["latency"]),
+                       "y": values(mr["peak_memory"] / GB), "marker": marker, "name": text(machine),
                        "text": hover(mr, axes, data.quality), "hoverinfo": "text"})
-        front = mr[pareto_mask(_objectives(mr, None))].sort_values("latency_s")
-        traces.append({"type": "scatter", "mode": "lines", "x": values(front["latency_s"]),
-                       "y": values(front["mem_bytes"] / GB), "hoverinfo": "skip",
+        front = mr[pareto_mask(_objectives(mr, None))].sort_values("latency")
+        traces.append({"type": "scatter", "mode": "lines", "x": values(front["latency"]),
+                       "y": values(front["peak_memory"] / GB), "hoverinfo": "skip",
                        "line": {"dash": "dot", "color": PALETTE[i % len(PALETTE)]},
                        "name": f"{text(machine)}: latency–memory front"})
     extra: dict = {}
@@ -101,7 +102,7 @@ def _latency_memory(data: ReportData, scenario: str, runs: pd.DataFrame, q: str 
         shape, label = hline(float(budget.max()), f"memory budget {budget.max():g} GB")
         extra.update(shapes=[shape], annotations=[label])
     if colour_by_quality:
-        scale = "Viridis" if QUALITY_DIRECTIONS[q] > 0 else "Viridis_r"
+        scale = "Viridis" if direction(q) > 0 else "Viridis_r"
         extra["coloraxis"] = {"colorscale": scale, "colorbar": {"title": {"text": _qtitle(q)}}}
     objectives = "latency, memory and " + q if colour_by_quality else "latency and memory"
     title = (f"{scenario}: latency vs peak memory" + (f", colour: {q}" if colour_by_quality else "")
@@ -113,24 +114,23 @@ def _latency_quality(data: ReportData, scenario: str, runs: pd.DataFrame, q: str
     traces: list[dict] = []
     axes = data.axes.get(scenario, [])
     for i, (machine, mr) in enumerate(runs.groupby("machine", sort=True)):
-        mr = mr.dropna(subset=[f"q_{q}"])
+        mr = mr.dropna(subset=[q])
         if mr.empty:
             continue
         best = pareto_mask(_objectives(mr, q, memory=False))
-        traces.append({"type": "scatter", "mode": "markers", "x": values(mr["latency_s"]), "y": values(mr[f"q_{q}"]),
+        traces.append({"type": "scatter", "mode": "markers", "x": values(mr["latency"]), "y": values(mr[q]),
                        "name": text(machine), "text": hover(mr, axes, data.quality), "hoverinfo": "text",
                        "marker": {"symbol": _SYMBOLS[i % len(_SYMBOLS)], "size": 10, "color": PALETTE[i % len(PALETTE)],
                                   "line": {"width": [3 if b else 0.5 for b in best], "color": "#000"}}})
-        front = mr[best].sort_values("latency_s")
-        traces.append({"type": "scatter", "mode": "lines", "x": values(front["latency_s"]),
-                       "y": values(front[f"q_{q}"]), "hoverinfo": "skip",
+        front = mr[best].sort_values("latency")
+        traces.append({"type": "scatter", "mode": "lines", "x": values(front["latency"]),
+                       "y": values(front[q]), "hoverinfo": "skip",
                        "line": {"dash": "dot", "color": PALETTE[i % len(PALETTE)]},
                        "name": f"{text(machine)}: Pareto front"})
-    better = "higher" if QUALITY_DIRECTIONS[q] > 0 else "lower"
+    better = "higher" if direction(q) > 0 else "lower"
     return figure(traces, f"{scenario}: latency vs {q} ({better} is better; ringed: Pareto-optimal)",
                   x="latency, median (s)", y=_qtitle(q))
 
 
 def _qtitle(q: str) -> str:
-    unit = QUALITY_UNITS.get(q)
-    return f"{q} ({unit})" if unit else q
+    return BY_NAME[q].title

@@ -18,7 +18,7 @@ import pandas as pd
 
 from vbench.errors import ResultsError
 from vbench.report import png
-from vbench.report.data import QUALITY_DIRECTIONS, ReportData, fmt_num
+from vbench.report.data import ReportData, direction, fmt_num
 from vbench.report.figure import note
 from vbench.store import OutputStore
 
@@ -67,7 +67,7 @@ def candidates(data: ReportData) -> pd.DataFrame:
     q = data.primary_quality
     keys, ascending = ["has_ref"], [False]
     if q is not None:
-        runs["_q"] = runs[f"q_{q}"] * QUALITY_DIRECTIONS[q]
+        runs["_q"] = runs[q] * direction(q)
         keys.append("_q")
         ascending.append(True)
     return runs.sort_values([*keys, "scenario", "label"], ascending=[*ascending, True, True],
@@ -101,8 +101,8 @@ def section(data: ReportData, limit: int) -> str:
             if ref_video is not None and ref_video.shape == video.shape:
                 strips.append((f"reference {html.escape(str(ref.label))}", _strip(ref_video)))
                 strips.append((f"|run − reference|, white ≥ {ERROR_FULL_SCALE}/255", _strip(_heatmap(video, ref_video))))
-        scores = " · ".join(f"{html.escape(q)} {fmt_num(data.runs.at[r.Index, f'q_{q}'])}"
-                            for q in data.quality if pd.notna(data.runs.at[r.Index, f"q_{q}"]))
+        scores = " · ".join(f"{html.escape(q)} {fmt_num(data.runs.at[r.Index, q])}"
+                            for q in data.quality if pd.notna(data.runs.at[r.Index, q]))
         rows = "".join(f'<div class="strip"><span>{name}</span>{img}</div>' for name, img in strips)
         prompt = html.escape(str(r.prompt))
         out.append(f'<figure class="preview"><figcaption>{caption}{" · " + scores if scores else ""}'

@@ -12,7 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from vbench.report.data import GB, QUALITY_UNITS, ReportData, fmt_num
+from vbench.record import BY_NAME
+from vbench.report.data import GB, ReportData, fmt_num
 
 MAX_REASON = 300
 
@@ -38,9 +39,9 @@ def summary(data: ReportData) -> str:
     several = runs["machine"].nunique() > 1
     sessions = runs["session"].nunique() > 1
     heads = ["#", "run", "scenario", *(["machine"] if several else []), *(["session"] if sessions else []), *axes,
-             "latency median (s)", "latency p90 (s)", "frames/s", "peak memory", "memory source",
-             "energy (J/video)"]
-    heads += [f"{q} ({QUALITY_UNITS[q]})" if q in QUALITY_UNITS else q for q in data.quality]
+             f"{BY_NAME['latency'].label} median (s)", f"{BY_NAME['latency'].label} p90 (s)",
+             BY_NAME["fps"].title, BY_NAME["peak_memory"].label, "memory source", BY_NAME["energy_per_video"].title]
+    heads += [BY_NAME[q].title for q in data.quality]
     heads += ["status", "reason", "run_id"]
     rows = []
     order = runs.sort_values(["scenario", "machine", "status", "label"], kind="stable")
@@ -51,11 +52,11 @@ def summary(data: ReportData) -> str:
         if sessions:
             cells.append(_cell(r["session"]))
         cells += [_cell(r.get(f"axis:{a}") if pd.notna(r.get(f"axis:{a}")) else "") for a in axes]
-        mem = r["mem_bytes"]
-        cells += [_cell(r["latency_s"]), _cell(r["latency_p90_s"]), _cell(r["fps"]),
+        mem = r["peak_memory"]
+        cells += [_cell(r["latency"]), _cell(r["latency.p90"]), _cell(r["fps"]),
                   _cell(mem, "—" if not math.isfinite(mem) else f"{mem / GB:.3f} GB"),
-                  _cell(r["mem_source"]), _cell(r["energy_j"])]
-        cells += [_cell(r[f"q_{q}"]) for q in data.quality]
+                  _cell(r["peak_memory.source"]), _cell(r["energy_per_video"])]
+        cells += [_cell(r[q]) for q in data.quality]
         status = html.escape(str(r["status"]))
         cells += [f'<td><span class="status s-{status}">{status}</span></td>', _reason(r["reason"]),
                   f'<td class="mono">{html.escape(str(r["run_id"]))}</td>']

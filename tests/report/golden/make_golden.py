@@ -11,7 +11,7 @@ stay small), and derives from them:
   a sweep over VAE tiling and frame chunking, and one ``oom`` and one ``unsupported`` run,
 * ``cpu-box/quickstart``: plus an ``unsupported`` offload run (offload needs an accelerator),
 
-with quality scores on the bf16 and tiled runs (``quality.psnr.value`` style entries).
+with quality scores on the bf16 and tiled runs (``quality.scores.psnr.value``).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def video(seed: int, noise: float) -> np.ndarray:
 
 
 def summary(samples: list[float], unit: str) -> dict:
-    from vbench.types import summarize
+    from vbench.record import summarize
     return summarize(samples, unit)
 
 
@@ -82,14 +82,21 @@ def gpu_memory(rec: dict, peak_gb: float) -> None:
 
 
 def quality(rec: dict, psnr: float) -> None:
-    """Quality entries in the layout `vbench run --quality` writes."""
+    """Quality in the layout ``vbench score`` writes (schema 2: every score under ``scores``)."""
+    from vbench.record import score
+
     ssim, lpips = round(1 - 10 ** (-psnr / 20) * 3, 4), round(10 ** (-psnr / 20) * 5, 4)
     rec["quality"] = {"reference_run_id": rec["reference_id"], "scored_at": rec["finished_at"], "device": "cpu",
-                      "psnr": {"value": psnr, "unit": "dB", "per_frame": [psnr + d for d in (-0.4, 0.1, 0.3)], "videos": 1},
-                      "ssim": {"value": ssim, "unit": "", "per_frame": [ssim] * 3, "videos": 1},
-                      "lpips": {"value": lpips, "unit": "", "per_frame": [lpips] * 3, "videos": 1, "net": "alex"},
-                      "temporal": {"mean_abs_frame_diff": 0.112, "mean_abs_frame_diff_ref": 0.111,
-                                   "mean_abs_frame_diff_gap": round(10 ** (-psnr / 20) / 10, 5), "tof": 1.7}}
+                      "scores": {"psnr": score("psnr", psnr, [psnr + d for d in (-0.4, 0.1, 0.3)]),
+                                 "ssim": score("ssim", ssim, [ssim] * 3),
+                                 "lpips": score("lpips", lpips, [lpips] * 3),
+                                 "mean_abs_frame_diff": score("mean_abs_frame_diff", 0.112),
+                                 "mean_abs_frame_diff_gap": score("mean_abs_frame_diff_gap",
+                                                                  round(10 ** (-psnr / 20) / 10, 5)),
+                                 "tof": score("tof", 1.7)},
+                      "details": {"psnr": {"videos": 1}, "ssim": {"videos": 1}, "lpips": {"videos": 1, "net": "alex"},
+                                  "temporal": {"mean_abs_frame_diff_ref": 0.111}},
+                      "unavailable": {}}
 
 
 def run_id(text: str) -> str:
