@@ -10,7 +10,7 @@ silence: it is reported as a :class:`ResultsWarning` naming the file and line, k
 >>> from vbench.store import RecordWriter, session_path
 >>> out = tempfile.mkdtemp()
 >>> with RecordWriter(session_path(out, "demo", "s1")) as w:
-...     w.write({"schema_version": 1, "run_id": "a1", "status": "ok", "scenario": "demo",
+...     w.write({"schema_version": 2, "run_id": "a1", "status": "ok", "scenario": "demo",
 ...              "timing": {"e2e": {"unit": "s", "samples": [1.0, 2.0], "median": 1.5}}})
 >>> df = load(out)
 >>> float(df.loc[0, "timing.e2e.median"]), df.loc[0, "timing.e2e.samples"]
@@ -23,6 +23,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from vbench.record import METRICS
 from vbench.store.jsonl import ReadResult, read_all
 from vbench.store.layout import PathLike
 from vbench.store.resume import completed_run_ids
@@ -31,7 +32,7 @@ from vbench.store.schema import REQUIRED_KEYS
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ResultsWarning", "completed_run_ids", "flatten", "load", "records"]
+__all__ = ["ResultsWarning", "completed_run_ids", "flatten", "load", "metrics", "records"]
 
 #: Columns added by :func:`load` to say where each row came from.
 SOURCE_COLUMNS = ("source_file", "source_line")
@@ -83,7 +84,9 @@ def load(paths: PathLike | Iterable[PathLike], *, include_problems: bool = False
 
     Returns:
         A DataFrame with the required record keys first, then every other field as a dotted
-        column, then ``source_file`` and ``source_line``. ``df.attrs["problems"]`` lists the
+        column (a metric's column is its ``value_path`` in :data:`vbench.record.METRICS`:
+        ``timing.e2e.median``, ``memory.peak.bytes``, ``quality.scores.psnr.value`` …; :func:`metrics`
+        names them ``latency``, ``peak_memory``, ``psnr``), then ``source_file`` and ``source_line``. ``df.attrs["problems"]`` lists the
         unreadable lines as ``"file:line: message"``.
 
     Raises:
@@ -112,6 +115,28 @@ def load(paths: PathLike | Iterable[PathLike], *, include_problems: bool = False
     frame = frame.reindex(columns=[*first, *middle, *last])
     frame.attrs["problems"] = [str(p) for p in result.problems]
     return frame
+
+
+def metrics(frame: pd.DataFrame) -> pd.DataFrame:
+    """The metrics of a :func:`load` frame by their canonical names: ``run_id``, ``label``,
+    ``status`` and one numeric column per metric of :data:`vbench.record.METRICS` that any run
+    holds (``latency`` the median end-to-end seconds, ``peak_memory`` bytes, ``psnr`` dB …; each
+    metric's unit and direction are in the table). A value a run lacks is NaN, never 0.
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"run_id": ["a"], "status": ["ok"], "timing.e2e.median": [1.5]})
+    >>> metrics(df)[["run_id", "latency"]].to_dict("records")
+    [{'run_id': 'a', 'latency': 1.5}]
+    """
+    import pandas as pd
+
+    out = frame.reindex(columns=[c for c in ("run_id", "label", "status") if c in frame.columns]).copy()
+    for m in METRICS:
+        if m.value_path in frame.columns:
+            column = pd.to_numeric(frame[m.value_path], errors="coerce")
+            if column.notna().any():
+                out[m.name] = column.astype(float)
+    return out
 
 
 def _warn(result: ReadResult) -> None:

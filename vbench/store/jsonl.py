@@ -7,7 +7,7 @@ The reader reports such a line as a :class:`ReadProblem` (file and line number) 
 >>> import tempfile, pathlib
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "s.jsonl"
 >>> with RecordWriter(path) as w:
-...     w.write({"schema_version": 1, "run_id": "a1", "status": "ok", "scenario": "demo"})
+...     w.write({"schema_version": 2, "run_id": "a1", "status": "ok", "scenario": "demo"})
 >>> read_records(path).records[0]["run_id"]
 'a1'
 """
