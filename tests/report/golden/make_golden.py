@@ -104,7 +104,10 @@ def run_id(text: str) -> str:
 
 
 def main(template_path: str) -> None:
-    real = [json.loads(line) for line in Path(template_path).read_text().splitlines() if line.strip()]
+    from vbench.store import migrate_record
+
+    real = [migrate_record(json.loads(line)) for line in Path(template_path).read_text().splitlines()
+            if line.strip()]  # a session of any schema version, as the current one
     assert len(real) == 4 and all(r["status"] == "ok" for r in real)
     for old in HERE.glob("*-box"):  # RecordWriter appends: start from nothing
         shutil.rmtree(old)
