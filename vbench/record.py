@@ -289,6 +289,7 @@ class Metric:
     group: Group
     aliases: tuple[str, ...] = ()  #: older names (schema 1 rules and columns) that still find it
     gate: str | None = None  #: the default ``vbench compare`` threshold (``+5%``), where there is one
+    scorer: str | None = None  #: for a quality metric, the name a scenario's ``metrics`` lists to get it
 
     @property
     def value_path(self) -> str:
@@ -311,9 +312,9 @@ def _timing(name: str, path: str, unit: str, label: str, *, higher: bool = False
 
 
 def _quality(name: str, unit: str, higher: bool | None, label: str, aliases: tuple[str, ...] = (),
-             gate: str | None = None) -> Metric:
+             gate: str | None = None, scorer: str | None = None) -> Metric:
     return Metric(name, f"quality.scores.{name}", unit, higher, label, "score", "quality",
-                  (f"quality.{name}", *aliases), gate)
+                  (f"quality.{name}", *aliases), gate, scorer or name)
 
 
 #: Every metric a reader may show or compare, in the order reports list them.
@@ -345,18 +346,21 @@ METRICS: tuple[Metric, ...] = (
     _quality("lpips", "", False, "LPIPS", gate="+0.01"),
     _quality("fvd", "", False, "FVD"),
     _quality("mean_abs_frame_diff_gap", "", None, "Frame-difference gap",
-             ("temporal.mean_abs_frame_diff_gap",)),
-    _quality("tof", "", False, "tOF", ("temporal.tof",)),
-    _quality("tlp", "", False, "tLP", ("temporal.tlp",)),
-    _quality("warping_error", "", False, "Warping error", ("temporal.warping_error",)),
-    _quality("mean_abs_frame_diff", "", None, "Mean frame difference", ("temporal.mean_abs_frame_diff",)),
-    _quality("frame_ssim", "", None, "Adjacent-frame SSIM", ("temporal.frame_ssim",)),
+             ("temporal.mean_abs_frame_diff_gap",), scorer="temporal"),
+    _quality("tof", "", False, "tOF", ("temporal.tof",), scorer="temporal"),
+    _quality("tlp", "", False, "tLP", ("temporal.tlp",), scorer="temporal"),
+    _quality("warping_error", "", False, "Warping error", ("temporal.warping_error",), scorer="temporal"),
+    _quality("mean_abs_frame_diff", "", None, "Mean frame difference", ("temporal.mean_abs_frame_diff",), scorer="temporal"),
+    _quality("frame_ssim", "", None, "Adjacent-frame SSIM", ("temporal.frame_ssim",), scorer="temporal"),
 )
 
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
 _BY_ALIAS: dict[str, Metric] = {a: m for m in METRICS for a in m.aliases}
 #: The quality metrics, best known first (the report colours by the first one present).
 QUALITY: tuple[Metric, ...] = tuple(m for m in METRICS if m.group == "quality")
+#: What a scenario's ``metrics`` may list: each scorer of the quality metrics (``temporal`` computes
+#: the frame-difference, warping, tOF and tLP scores together).
+SCORERS: tuple[str, ...] = tuple(dict.fromkeys(m.scorer for m in METRICS if m.scorer))
 #: The rules ``vbench compare`` applies when given none: each metric's ``gate``.
 DEFAULT_RULES: tuple[str, ...] = tuple(f"{m.name}:{m.gate}" for m in METRICS if m.gate)
 #: The statistics a rule may name after a sampled metric (``latency.p90``); the median by default.

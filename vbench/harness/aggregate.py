@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from vbench.record import summarize
+from vbench.record import BY_NAME, summarize
 
 
 def timing(calls: list[dict], *, load_s: float, first_call_s: float, warmup_s: list[float],
@@ -43,7 +43,7 @@ def timing(calls: list[dict], *, load_s: float, first_call_s: float, warmup_s: l
         "stages": stages,
         "steps": steps,
         "unaccounted": summarize(unaccounted, "s"),
-        "fps": {**summarize([frames / x for x in e2e], "frames/s"),
+        "fps": {**summarize([frames / x for x in e2e], BY_NAME["fps"].unit),
                 "of_median_latency": frames / statistics.median(e2e)},
         "frames_per_call": frames,
         "unavailable": unavailable,
@@ -128,8 +128,9 @@ def energy(calls: list[dict], videos_per_call: int) -> dict[str, Any]:
     readings = [c.get("energy") or {} for c in calls]
     joules = [r.get("energy_j") for r in readings]
     if joules and all(j is not None for j in joules):
-        return {"joules_per_call": summarize(joules, "J"),
-                "joules_per_video": summarize([j / videos_per_call for j in joules], "J"),
+        unit = BY_NAME["energy_per_video"].unit
+        return {"joules_per_call": summarize(joules, unit),
+                "joules_per_video": summarize([j / videos_per_call for j in joules], unit),
                 "method": readings[-1].get("method"), "scope": readings[-1].get("scope"), "unavailable": {}}
     reason = next((r["unavailable"]["energy"] for r in readings if r.get("unavailable", {}).get("energy")),
                   "energy needs NVML on a CUDA device; this run ran on the CPU")

@@ -26,10 +26,10 @@ from vbench.metrics.frame_fidelity import FidelityMeter
 from vbench.metrics.frames import as_videos, chunks, pick_device, to_frames
 from vbench.metrics.lpips_alex import build_lpips
 from vbench.metrics.weights import WeightsMissing
-from vbench.record import BY_NAME, score
+from vbench.record import BY_NAME, SCORERS, score
 
-#: Metric names a scenario may list.
-METRICS = ("psnr", "ssim", "lpips", "fvd", "temporal")
+#: Metric names a scenario may list (the scorers of vbench.record's quality metrics).
+METRICS = SCORERS
 FIDELITY = ("psnr", "ssim", "lpips")
 #: Frames per device transfer.
 CHUNK = 16

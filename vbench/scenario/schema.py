@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from vbench.record import SCORERS
 from vbench.scenario.families import ARCH_MODELS, FAMILIES, SOURCES
 
 FamilyName = Literal["wan", "cogvideox", "ltx", "svd", "hunyuan", "mochi"]
@@ -23,7 +24,7 @@ QuantBackend = Literal["torchao", "quanto", "bitsandbytes"]
 QuantGranularity = Literal["per_row", "per_tensor"]
 CompileMode = Literal["default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"]
 Isolation = Literal["process", "group", "inline"]
-MetricName = Literal["psnr", "ssim", "lpips", "fvd", "temporal"]
+MetricName = Literal[SCORERS]  # what vbench.record.METRICS can score
 METRIC_NAMES = typing.get_args(MetricName)
 
 #: diffusers' attention backend names (``diffusers.models.attention_dispatch.AttentionBackendName``).
