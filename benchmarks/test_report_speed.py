@@ -37,8 +37,8 @@ def make_results(root: Path, n: int = N_RUNS) -> Path:
             rec["timing"]["e2e"]["samples"] = [x * factor for x in rec["timing"]["e2e"]["samples"]]
             rec["timing"]["e2e"]["median"] *= factor
             rec["memory"]["peak"]["bytes"] = int(rec["memory"]["peak"]["bytes"] * rng.uniform(0.5, 3.0))
-            if "psnr" in rec.get("quality", {}):
-                rec["quality"]["psnr"]["value"] = float(rng.uniform(25, 45))
+            if "psnr" in rec.get("quality", {}).get("scores", {}):
+                rec["quality"]["scores"]["psnr"]["value"] = float(rng.uniform(25, 45))
         rec["scenario"] = scenario
         rec["run_id"] = f"{i:012x}"
         rec["reference_id"] = f"{i - i % 8:012x}" if i % 8 else None

@@ -80,11 +80,11 @@ def test_pair_scorer_records_infinite_psnr_as_unavailable_and_scores_the_rest():
     run = ref.copy()
     run[1] ^= 1
     quality = PairScorer(["psnr", "ssim"], "cpu").score(run, ref)
-    psnr = quality["psnr"]
-    assert psnr["value"] is None and psnr["identical_frames"] == 2
+    psnr = quality["scores"]["psnr"]
+    assert psnr["value"] is None and quality["details"]["psnr"]["identical_frames"] == 2
     assert psnr["per_frame"][0] is None and psnr["per_frame"][2] is None
     assert psnr["per_frame"][1] == pytest.approx(float(psnr_per_frame(*map(to_frames, (
         torch.from_numpy(run[1:2]), torch.from_numpy(ref[1:2]))))[0]), abs=1e-9)
     assert "PSNR is infinite" in quality["unavailable"]["psnr"]
-    assert quality["ssim"]["value"] == pytest.approx((2 + float(ssim_per_frame(
+    assert quality["scores"]["ssim"]["value"] == pytest.approx((2 + float(ssim_per_frame(
         to_frames(torch.from_numpy(run[1:2])), to_frames(torch.from_numpy(ref[1:2])))[0])) / 3, abs=1e-6)

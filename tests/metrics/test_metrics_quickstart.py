@@ -29,10 +29,10 @@ def test_quickstart_fills_quality_for_every_run(tmp_path, monkeypatch):
     assert len(runs) == 1  # the bf16 run against its fp32 reference
     for _, row in runs.iterrows():
         assert row["quality.reference_run_id"] == row["reference_id"]
-        assert np.isfinite(row["quality.psnr.value"]) and 0 < row["quality.ssim.value"] <= 1
-        assert np.isfinite(row["quality.temporal.mean_abs_frame_diff_gap"])
-        assert np.isfinite(row["quality.temporal.tof"])
-        lpips = row.get("quality.lpips.value")
+        assert np.isfinite(row["quality.scores.psnr.value"]) and 0 < row["quality.scores.ssim.value"] <= 1
+        assert np.isfinite(row["quality.scores.mean_abs_frame_diff_gap.value"])
+        assert np.isfinite(row["quality.scores.tof.value"])
+        lpips = row.get("quality.scores.lpips.value")
         assert (lpips is not None and np.isfinite(lpips)) or "vbench weights fetch" in row["quality.unavailable.lpips"]
 
 

@@ -62,13 +62,14 @@ def test_quality_is_written_into_each_record_and_loads_as_one_row_per_run(tmp_pa
     assert len(df) == 3
     run = df.loc["run0"]
     assert run["quality.reference_run_id"] == "ref0"
-    assert 20 < run["quality.psnr.value"] < 40 and 0 < run["quality.ssim.value"] < 1
-    assert len(run["quality.psnr.per_frame"]) == 9
+    assert 20 < run["quality.scores.psnr.value"] < 40 and 0 < run["quality.scores.ssim.value"] < 1
+    assert len(run["quality.scores.psnr.per_frame"]) == 9
     for key in ("mean_abs_frame_diff", "mean_abs_frame_diff_gap", "frame_ssim", "warping_error", "tof"):
-        assert np.isfinite(run[f"quality.temporal.{key}"]), key
+        assert np.isfinite(run[f"quality.scores.{key}.value"]), key
+    assert np.isfinite(run["quality.details.temporal.mean_abs_frame_diff_ref"])
     assert df.loc["ref0", "quality.unavailable.psnr"] == "this run is its own reference"
-    assert np.isfinite(df.loc["ref0", "quality.temporal.mean_abs_frame_diff"])
-    assert "quality.psnr.value" not in df.columns or np.isnan(df.loc["oom1", "quality.psnr.value"])
+    assert np.isfinite(df.loc["ref0", "quality.scores.mean_abs_frame_diff.value"])
+    assert np.isnan(df.loc["oom1", "quality.scores.psnr.value"])
     assert score_session(path).scored == []  # already scored: nothing to do
     assert sorted(score_session(path, force=True).scored) == ["ref0", "run0"]
 
@@ -80,8 +81,8 @@ def test_identical_video_gives_no_fake_psnr(tmp_path):
     path = _session(tmp_path, [_record("ref", sha), _record("same", sha, reference_id="ref", config_id="c2")])
     score_session(path)
     same = {r["run_id"]: r for r in map(json.loads, path.read_text().splitlines())}["same"]["quality"]
-    assert same["psnr"]["value"] is None and "PSNR is infinite" in same["unavailable"]["psnr"]
-    assert same["ssim"]["value"] == pytest.approx(1.0)
+    assert same["scores"]["psnr"]["value"] is None and "PSNR is infinite" in same["unavailable"]["psnr"]
+    assert same["scores"]["ssim"]["value"] == pytest.approx(1.0)
 
 
 def test_reference_from_an_earlier_session_is_found(tmp_path):
@@ -90,7 +91,7 @@ def test_reference_from_an_earlier_session_is_found(tmp_path):
     later = _session(tmp_path, [records[1]], name="s2")
     score_session(later)
     quality = json.loads(later.read_text())["quality"]
-    assert quality["reference_run_id"] == "ref1" and quality["psnr"]["value"] > 20
+    assert quality["reference_run_id"] == "ref1" and quality["scores"]["psnr"]["value"] > 20
 
 
 def test_missing_weights_are_recorded_as_unavailable_with_the_fetch_command(tmp_path, no_weights):
@@ -98,10 +99,10 @@ def test_missing_weights_are_recorded_as_unavailable_with_the_fetch_command(tmp_
     path = _session(tmp_path, records)
     score_session(path)
     run = {r["run_id"]: r for r in map(json.loads, path.read_text().splitlines())}["run0"]["quality"]
-    assert run["lpips"]["value"] is None and "vbench weights fetch lpips" in run["unavailable"]["lpips"]
-    assert run["temporal"]["tlp"] is None and "vbench weights fetch lpips" in run["temporal"]["unavailable"]["tlp"]
-    assert run["fvd"]["value"] is None and "vbench weights fetch i3d" in run["unavailable"]["fvd"]
-    assert run["psnr"]["value"] > 20  # the weight-free metrics are still computed
+    assert "lpips" not in run["scores"] and "vbench weights fetch lpips" in run["unavailable"]["lpips"]
+    assert run["scores"]["tlp"]["value"] is None and "vbench weights fetch lpips" in run["unavailable"]["tlp"]
+    assert run["scores"]["fvd"]["value"] is None and "vbench weights fetch i3d" in run["unavailable"]["fvd"]
+    assert run["scores"]["psnr"]["value"] > 20  # the weight-free metrics are still computed
 
 
 class _FakeExtractor:
@@ -122,10 +123,12 @@ def test_fvd_is_computed_per_configuration_with_n_recorded_and_flagged(tmp_path,
     path = _session(tmp_path, records)
     score_session(path)
     by_id = {r["run_id"]: r["quality"] for r in map(json.loads, path.read_text().splitlines())}
-    fvd = by_id["run0"]["fvd"]
+    fvd, value = by_id["run0"]["details"]["fvd"], by_id["run0"]["scores"]["fvd"]
     assert fvd["config_id"] == "cfg" and fvd["n"] == 3 and fvd["n_reference"] == 3 and fvd["flagged"] is True
-    assert fvd["value"] is not None and fvd["value"] >= 0 and fvd["extractor"] == "fake"
-    assert by_id["run1"]["fvd"] == fvd == by_id["run2"]["fvd"]
+    assert value["value"] is not None and value["value"] >= 0 and fvd["extractor"] == "fake"
+    assert value["higher_is_better"] is False
+    assert by_id["run1"]["details"]["fvd"] == fvd == by_id["run2"]["details"]["fvd"]
+    assert by_id["run1"]["scores"]["fvd"] == value == by_id["run2"]["scores"]["fvd"]
     assert "fvd" in by_id["ref0"]["unavailable"]  # references have no reference set
 
 
@@ -144,7 +147,7 @@ def test_score_command_scores_a_results_folder_and_rejects_a_missing_path(tmp_pa
     path = _session(tmp_path, records)
     assert main(["score", str(tmp_path), "--device", "cpu"]) == 0
     assert "2 runs scored in 1 file(s)" in capsys.readouterr().err
-    assert json.loads(path.read_text().splitlines()[1])["quality"]["psnr"]["value"] > 20
+    assert json.loads(path.read_text().splitlines()[1])["quality"]["scores"]["psnr"]["value"] > 20
     assert main(["score", str(tmp_path / "absent")]) == 2
     assert "no such results file or folder" in capsys.readouterr().err
 
@@ -171,13 +174,15 @@ def test_fvd_pools_a_configuration_over_every_session_of_the_scenario(tmp_path, 
     score_session(first)
     second = _session(tmp_path, records[4:], name="s2")  # seeds 2 and 3, added by a later session
     score_session(second)
-    fvd = {r["run_id"]: r["quality"]["fvd"] for r in map(json.loads, second.read_text().splitlines())}
+    fvd = {r["run_id"]: {**r["quality"]["details"]["fvd"], **r["quality"]["scores"]["fvd"]}
+           for r in map(json.loads, second.read_text().splitlines())}
     assert fvd["run2"]["n"] == fvd["run2"]["n_reference"] == 4 and fvd["run2"]["sessions"] == ["s1", "s2"]
     runs = [r["outputs"]["video"] for r in records if r["reference_id"]]
     refs = [r["outputs"]["video"] for r in records if not r["reference_id"]]
     # float64 statistics streamed vs np.cov on rank-deficient (4 clips, 400 features) covariances
     assert fvd["run2"]["value"] == pytest.approx(_expected_fvd(store, runs, refs), rel=1e-5)
-    earlier = json.loads(first.read_text().splitlines()[1])["quality"]["fvd"]
+    quality = json.loads(first.read_text().splitlines()[1])["quality"]
+    earlier = {**quality["details"]["fvd"], **quality["scores"]["fvd"]}
     assert earlier["n"] == 2 and earlier["value"] == pytest.approx(_expected_fvd(store, runs[:2], refs[:2]), rel=1e-5)
 
 
@@ -193,8 +198,8 @@ def test_a_video_too_short_for_i3d_loses_only_its_fvd(tmp_path, monkeypatch):
     path = _session(tmp_path, records)
     score_session(path)
     run = {r["run_id"]: r["quality"] for r in map(json.loads, path.read_text().splitlines())}["run0"]
-    assert "all" not in run["unavailable"] and run["psnr"]["value"] > 20
-    assert run["fvd"]["value"] is None and "at least 9 frames" in run["unavailable"]["fvd"]
+    assert "all" not in run["unavailable"] and run["scores"]["psnr"]["value"] > 20
+    assert run["scores"]["fvd"]["value"] is None and "at least 9 frames" in run["unavailable"]["fvd"]
 
 
 def test_a_reference_is_read_and_profiled_once_for_itself_and_its_runs(tmp_path, monkeypatch):

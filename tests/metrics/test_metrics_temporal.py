@@ -113,7 +113,7 @@ def test_reference_of_another_shape_gives_reasons_not_missing_keys():
 
     rng = np.random.default_rng(3)
     run = rng.integers(0, 256, (9, 32, 32, 3), dtype=np.uint8)
-    out = PairScorer(["temporal"], "cpu").score(run, run[:7])["temporal"]
-    assert np.isfinite(out["mean_abs_frame_diff"]) and "tof" not in out
+    out = PairScorer(["temporal"], "cpu").score(run, run[:7])
+    assert np.isfinite(out["scores"]["mean_abs_frame_diff"]["value"]) and "tof" not in out["scores"]
     assert set(out["unavailable"]) == {"mean_abs_frame_diff_gap", "tof", "tlp"}
     assert "(1, 7, 32, 32, 3)" in out["unavailable"]["tof"]
