@@ -18,7 +18,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from vbench.metrics.frames import pick_device  # noqa: E402
+from vbench.env import pick_device  # noqa: E402
 from vbench.metrics.weights import WeightsMissing, load_state_dict, require  # noqa: E402
 
 GUARD = 1.10

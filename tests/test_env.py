@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from vbench import env
+from vbench import env, nvml
 
 torch = pytest.importorskip("torch")
 needs_no_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-CUDA path")
@@ -131,18 +131,20 @@ def test_gpu_memory_warns_when_the_card_is_nearly_full(fake_cuda):
 ])
 def test_driver_version_falls_back_to_proc(monkeypatch, text):
     monkeypatch.setitem(sys.modules, "pynvml", None)
+    monkeypatch.setattr(nvml, "_state", {"tried": False, "module": None, "reason": None})
     monkeypatch.setattr(env, "Path", lambda p: SimpleNamespace(read_text=lambda: text))
     assert env._driver_version() == ("550.54.15", None)
 
 
 def test_driver_version_without_nvml_or_proc_gives_the_reason(monkeypatch):
     monkeypatch.setitem(sys.modules, "pynvml", None)
+    monkeypatch.setattr(nvml, "_state", {"tried": False, "module": None, "reason": None})
 
     def missing(p):
         raise OSError("no such file")
 
     monkeypatch.setattr(env, "Path", lambda p: SimpleNamespace(read_text=lambda: missing(p)))
-    assert env._driver_version() == (None, "nvidia-ml-py is not installed")
+    assert env._driver_version() == (None, "nvidia-ml-py is not installed (pip install nvidia-ml-py)")
 
 
 @pytest.mark.gpu

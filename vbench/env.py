@@ -21,14 +21,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from vbench import nvml
+from vbench.errors import UnsupportedError
+from vbench.nvml import error_text
+
 #: distributions whose versions every record carries
 PACKAGES = ("vbench", "torch", "torchvision", "diffusers", "transformers", "accelerate", "numpy")
 #: a device counts as nearly full when at most this fraction of it is free
 FULL_FRACTION = 0.10
-
-
-def _error(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}".strip().rstrip(":")
 
 
 def _cpu_model() -> str:
@@ -80,17 +80,9 @@ def _versions() -> dict[str, str | None]:
 
 def _driver_version() -> tuple[str | None, str | None]:
     """NVIDIA driver version from NVML, else from /proc/driver/nvidia/version."""
-    reason = None
-    try:
-        import pynvml
-
-        pynvml.nvmlInit()
-        value = pynvml.nvmlSystemGetDriverVersion()
-        return (value.decode() if isinstance(value, bytes) else str(value)), None
-    except ImportError:
-        reason = "nvidia-ml-py is not installed"
-    except Exception as exc:
-        reason = f"NVML: {_error(exc)}"
+    value, reason = nvml.driver_version()
+    if value is not None:
+        return value, None
     try:
         text = Path("/proc/driver/nvidia/version").read_text()
     except OSError:
@@ -123,7 +115,7 @@ def _gpu(fp: dict[str, Any]) -> None:
         current = torch.cuda.current_device()
     except Exception as exc:  # a broken driver, a lost device
         fp["gpu"] = None
-        fp["unavailable"]["gpu"] = f"torch cannot describe the CUDA devices ({_error(exc)})"
+        fp["unavailable"]["gpu"] = f"torch cannot describe the CUDA devices ({error_text(exc)})"
         return
     driver, why = _driver_version()
     if driver is None:
@@ -146,7 +138,7 @@ def _toolkit(fp: dict[str, Any]) -> None:
             version = torch.backends.cudnn.version()
             fp["cudnn"] = str(version) if version is not None else None
         except Exception as exc:
-            reason = _error(exc)
+            reason = error_text(exc)
     if fp["cuda"] is None:
         fp["unavailable"]["cuda"] = reason or "torch is built without CUDA"
     if fp["cudnn"] is None:
@@ -175,7 +167,7 @@ def git_state(path: str | os.PathLike | None = None) -> tuple[dict[str, Any] | N
         detail = (exc.stderr or "").strip().splitlines()
         return None, f"not a git repository with a commit ({detail[0] if detail else 'git failed'})"
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return None, f"git failed ({_error(exc)})"
+        return None, f"git failed ({error_text(exc)})"
     return {"commit": commit, "dirty": dirty}, None
 
 
@@ -214,6 +206,26 @@ def machine_id(fp: dict[str, Any]) -> str:
     gpu = fp.get("gpu") or {}
     key = f"{fp.get('host', '')}|{gpu.get('name') or 'cpu'}"
     return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def pick_device(name: Any = "auto") -> Any:
+    """The ``torch.device`` a run or a scorer uses: ``auto`` (or None) is the first CUDA device when
+    there is one, else the CPU; any other name as given.
+
+    Raises:
+        UnsupportedError: CUDA is asked for by name and this machine has none.
+
+    >>> str(pick_device("cpu"))
+    'cpu'
+    """
+    import torch
+
+    if name is None or str(name) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(name)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise UnsupportedError(f"measure.device is {str(name)!r} but no CUDA device is available here")
+    return dev
 
 
 def gpu_memory(devices: list[int] | None = None) -> list[dict[str, Any]]:

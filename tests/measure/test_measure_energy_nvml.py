@@ -9,7 +9,8 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from vbench.measure import EnergyMeter, NvmlSampler, nvml
+from vbench import nvml
+from vbench.measure import EnergyMeter, NvmlSampler
 
 needs_no_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-CUDA path")
 

@@ -8,7 +8,8 @@ import time
 import pytest
 import torch
 
-from vbench.measure import AllocatorMemory, CallTracker, EnergyMeter, NvmlSampler, StageClock, nvml
+from vbench import nvml
+from vbench.measure import AllocatorMemory, CallTracker, EnergyMeter, NvmlSampler, StageClock
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")]
 

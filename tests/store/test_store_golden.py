@@ -35,7 +35,7 @@ def migrated(tmp_path: Path, version: str) -> Path:
 
 
 def test_a_golden_session_for_every_version_up_to_the_current_one():
-    assert VERSIONS == [f"v{n}" for n in range(1, SCHEMA_VERSION + 1)]
+    assert [f"v{n}" for n in range(1, SCHEMA_VERSION + 1)] == VERSIONS
 
 
 @pytest.mark.parametrize("version", VERSIONS)

@@ -22,7 +22,7 @@ def handle(args) -> int:
     if args.json:
         print(json.dumps({"fingerprint": fp, "gpu_memory": mem}, indent=2, default=str))
         return 0
-    console = Console()
+    console = Console(width=None if Console().is_terminal else 200)  # a log or a pipe is not wrapped
     table = Table(title="machine", show_header=False)
     for key, value in _flatten(fp):
         table.add_row(key, "—" if value is None else str(value))
@@ -32,14 +32,16 @@ def handle(args) -> int:
         return 0
     gib = 1024**3
     gpu = Table(title="GPU memory (GiB)")
-    for col in ("device", "name", "total", "reserved", "allocated", "free", "warning"):
+    for col in ("device", "name", "total", "reserved", "allocated", "free"):
         gpu.add_column(col)
-    for d in mem:
-        gpu.add_row(str(d.get("index")), str(d.get("name")),
+    for d in mem:  # the keys env.gpu_memory returns
+        gpu.add_row(str(d["index"]), str(d["name"]),
                     *(f"{d[k] / gib:.2f}" if d.get(k) is not None else "—"
-                      for k in ("total", "reserved", "allocated", "free")),
-                    d.get("warning") or "")
+                      for k in ("total_bytes", "reserved_bytes", "allocated_bytes", "free_bytes")))
     console.print(gpu)
+    for d in mem:
+        if d.get("warning"):
+            console.print(f"warning: {d['warning']}", markup=False)
     return 0
 
 

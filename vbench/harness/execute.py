@@ -13,6 +13,7 @@ import importlib
 import time
 from typing import Any
 
+from vbench.env import pick_device
 from vbench.harness import aggregate
 from vbench.harness.failures import classify, format_traceback
 from vbench.harness.instrument import ForwardProbe, stage_wrappers, supports_step_callback
@@ -61,7 +62,7 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
     from vbench.optim.quantize import load_config
 
     measure, workload = spec["measure"], spec["workload"]
-    device = resolve_device(measure["device"])
+    device = pick_device(measure["device"])
     partial["device"] = str(device)
     partial["env"] = fingerprint()
     with torch.inference_mode(False), torch.no_grad():
@@ -117,20 +118,6 @@ def repeat_loop(runner: CallRunner, measure: dict, on_warm) -> tuple[dict, list[
         calls.append(runner.call())
         total += calls[-1]["timing"].e2e_s
     return cold, warm_s, calls
-
-
-def resolve_device(name: str):
-    """``auto`` picks the first CUDA device when there is one; asking for CUDA without one is unsupported."""
-    import torch
-
-    from vbench.errors import UnsupportedError
-
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(name)
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise UnsupportedError(f"measure.device is {name!r} but no CUDA device is available here")
-    return dev
 
 
 class CallRunner:

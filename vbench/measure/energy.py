@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from vbench.measure import nvml
+from vbench import nvml
 from vbench.measure.device import nvml_unavailable, resolve, synchronize
 from vbench.measure.sampler import integrate_window
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vbench.measure.datasheet import dtype_key, peak_tflops
-from vbench.measure.nvml import error_text
+from vbench.nvml import error_text
 
 
 @dataclass

@@ -17,9 +17,9 @@ import time
 from typing import Any
 
 from vbench.measure.device import cuda_unavailable, resolve, synchronize
-from vbench.measure.nvml import error_text
 from vbench.measure.sampler import ThreadSampler, decimate
 from vbench.measure.stages import StageMarks
+from vbench.nvml import error_text
 
 
 class AllocatorMemory(StageMarks):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from vbench.measure import nvml
+from vbench import nvml
 from vbench.measure.device import nvml_unavailable, resolve
 from vbench.measure.sampler import ThreadSampler, decimate
 from vbench.record import summarize

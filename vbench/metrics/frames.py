@@ -20,13 +20,6 @@ import numpy as np
 import torch
 
 
-def pick_device(device: str | torch.device | None = None) -> torch.device:
-    """``device`` as given, else CUDA when there is one, else the CPU."""
-    if device is not None and str(device) != "auto":
-        return torch.device(device)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
 def as_videos(video: Any) -> torch.Tensor:
     """A video (numpy or torch, uint8 or float in [0, 1]) as a ``(N, T, H, W, C)`` tensor, no copy if possible."""
     tensor = torch.from_numpy(np.ascontiguousarray(video)) if isinstance(video, np.ndarray) else video

@@ -20,10 +20,11 @@ from typing import Any
 
 import torch
 
+from vbench.env import pick_device
 from vbench.errors import UnsupportedError
 from vbench.metrics import temporal
 from vbench.metrics.frame_fidelity import FidelityMeter
-from vbench.metrics.frames import as_videos, chunks, pick_device, to_frames
+from vbench.metrics.frames import as_videos, chunks, to_frames
 from vbench.metrics.lpips_alex import build_lpips
 from vbench.metrics.weights import WeightsMissing
 from vbench.record import BY_NAME, SCORERS, score

@@ -16,7 +16,6 @@ byte, and lines a concurrent writer appended meanwhile are carried over.
 
 from __future__ import annotations
 
-import json
 import os
 import traceback
 from dataclasses import dataclass, field
@@ -26,8 +25,7 @@ from typing import Any
 from vbench.errors import ResultsError
 from vbench.record import metric, now, score
 from vbench.store import OutputStore, read_all, read_records
-from vbench.store.atomic import atomic_write
-from vbench.store.jsondata import to_json_data
+from vbench.store.jsonl import replace_lines
 from vbench.store.layout import OUTPUTS_DIR
 
 
@@ -171,7 +169,7 @@ class _FVD:
             return None
         import torch
 
-        from vbench.metrics.frames import pick_device
+        from vbench.env import pick_device
         from vbench.metrics.fvd import make_extractor, video_features
         from vbench.metrics.weights import WeightsMissing
 
@@ -251,11 +249,7 @@ _SHOWN = ("psnr", "ssim", "lpips", "mean_abs_frame_diff_gap")
 
 def _rewrite(path: Path, original: bytes, scored: dict[int, dict]) -> None:
     """Replace the scored records' lines; keep every other line (and anything appended since) as is."""
-    current = path.read_bytes()
-    if not current.startswith(original):
-        raise ResultsError(f"{path} changed while it was being scored (not by appending); score it again")
-    lines = original.split(b"\n")
-    for number, record in scored.items():
-        lines[number - 1] = json.dumps(to_json_data(record), allow_nan=False, ensure_ascii=False).encode("utf-8")
-    content = b"\n".join(lines) + current[len(original):]
-    atomic_write(path, content)
+    try:
+        replace_lines(path, original, scored)
+    except ResultsError as exc:
+        raise ResultsError(f"{path} changed while it was being scored (not by appending); score it again") from exc

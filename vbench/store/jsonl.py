@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vbench.errors import ResultsError
+from vbench.store.atomic import atomic_write
 from vbench.store.jsondata import to_json_data
 from vbench.store.layout import PathLike, find_result_files
 from vbench.store.schema import check_version, missing_keys, validate_for_write
@@ -109,10 +111,40 @@ class RecordWriter:
         if self._fh is None:
             raise ValueError(f"RecordWriter for {self.path} is not open; use it in a with-block")
         validate_for_write(record)
-        line = json.dumps(to_json_data(record), allow_nan=False, ensure_ascii=False) + "\n"
-        self._fh.write(line.encode("utf-8"))
+        self._fh.write(record_line(record) + b"\n")
         self._fh.flush()
         os.fsync(self._fh.fileno())
+
+
+def record_line(record: Mapping[str, Any]) -> bytes:
+    """The stored line of ``record``, without its newline: JSON in UTF-8, non-finite floats as
+    ``null`` with the reason (see :func:`vbench.store.jsondata.to_json_data`).
+
+    Raises:
+        TypeError: a value is not JSON data.
+    """
+    return json.dumps(to_json_data(record), allow_nan=False, ensure_ascii=False).encode("utf-8")
+
+
+def replace_lines(path: PathLike, original: bytes, new_lines: Mapping[int, Mapping[str, Any]]) -> None:
+    """Atomically replace lines of ``path`` by records: ``new_lines`` maps a 1-based line number
+    of ``original`` (the content read before) to the record written there.
+
+    Every other line stays byte for byte, and bytes appended to the file since ``original`` was
+    read are kept after it (a writer may have appended meanwhile).
+
+    Raises:
+        ResultsError: the file changed other than by appending since ``original`` was read;
+            nothing is written.
+    """
+    path = Path(path)
+    current = path.read_bytes()
+    if not current.startswith(original):
+        raise ResultsError(f"{path} changed since it was read (not by appending); nothing was written")
+    lines = original.split(b"\n")
+    for number, record in new_lines.items():
+        lines[number - 1] = record_line(record)
+    atomic_write(path, b"\n".join(lines) + current[len(original):])
 
 
 def read_records(path: PathLike) -> ReadResult:
@@ -152,7 +184,11 @@ def read_all(paths: PathLike | Iterable[PathLike]) -> ReadResult:
 def parse_lines(path: PathLike) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
     """Yield ``(line_number, object, None)`` for each JSON-object line of ``path`` and
     ``(line_number, None, problem)`` for each line that is not one; no schema checks."""
-    raw = Path(path).read_bytes()
+    return parse_content(Path(path).read_bytes())
+
+
+def parse_content(raw: bytes) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """:func:`parse_lines` of a file's content already read."""
     lines = raw.split(b"\n")
     unfinished = not raw.endswith(b"\n")
     if not unfinished:

@@ -8,7 +8,6 @@ written by a real ``vbench run`` of the new version under ``tests/store/golden/v
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -17,9 +16,7 @@ from typing import Any
 from vbench.errors import ResultsError
 from vbench.record import SCHEMA_VERSION
 from vbench.store import v1_to_v2
-from vbench.store.atomic import atomic_write
-from vbench.store.jsondata import to_json_data
-from vbench.store.jsonl import parse_lines
+from vbench.store.jsonl import parse_content, replace_lines
 
 Record = dict[str, Any]
 
@@ -57,37 +54,27 @@ def migrate_record(record: Record, *, target: int | None = None) -> Record:
 def migrate_file(path: str | os.PathLike[str], *, target: int | None = None) -> int:
     """Upgrade every record of a ``.jsonl`` file in place; return how many records changed.
 
-    The new content is written to a temporary file beside it, fsynced and renamed over the
-    original, so a crash leaves either the old file or the new one. Lines that hold no record
-    (e.g. cut short by a killed writer) are kept as they are; a file with nothing to upgrade
-    is not rewritten.
+    The upgraded lines are written with :func:`vbench.store.jsonl.replace_lines`: atomically
+    (a crash leaves either the old file or the new one), every other line byte for byte (lines
+    that hold no record, e.g. cut short by a killed writer, are kept as they are). A file with
+    nothing to upgrade is not rewritten.
 
     Raises:
-        ResultsError: a record cannot be upgraded (the message names the file and the line).
+        ResultsError: a record cannot be upgraded (the message names the file and the line), or
+            the file changed other than by appending while it was being migrated.
     """
     path = Path(path)
-    raw_lines = path.read_bytes().split(b"\n")
-    if raw_lines and raw_lines[-1] == b"":
-        raw_lines.pop()
-    changed = 0
-    for number, data, _problem in parse_lines(path):
+    original = path.read_bytes()
+    upgraded: dict[int, Record] = {}
+    for number, data, _problem in parse_content(original):
         if data is None or "schema_version" not in data:
             continue
         try:
-            upgraded = migrate_record(data, target=target)
+            new = migrate_record(data, target=target)
         except ResultsError as exc:
             raise ResultsError(f"{path}:{number}: {exc}") from exc
-        if upgraded != data:
-            raw_lines[number - 1] = _dumps(upgraded)
-            changed += 1
-    if changed:
-        _replace(path, b"".join(line + b"\n" for line in raw_lines))
-    return changed
-
-
-def _dumps(record: Record) -> bytes:
-    return json.dumps(to_json_data(record), allow_nan=False, ensure_ascii=False).encode("utf-8")
-
-
-def _replace(path: Path, content: bytes) -> None:
-    atomic_write(path, content)
+        if new != data:
+            upgraded[number] = new
+    if upgraded:
+        replace_lines(path, original, upgraded)
+    return len(upgraded)
