@@ -9,9 +9,10 @@ import os
 import numpy as np
 import pytest
 
+from vbench.errors import ResultsError
 from vbench.record import SCHEMA_VERSION, Status
 from vbench.store import RecordWriter, read_records
-from vbench.store.jsonl import parse_lines
+from vbench.store.jsonl import parse_lines, record_line, replace_lines
 
 
 def test_round_trip_and_parent_dirs(tmp_path, make_record):
@@ -131,3 +132,33 @@ def test_last_record_without_newline_is_kept(tmp_path, make_record):
 def test_empty_file(tmp_path):
     (tmp_path / "s.jsonl").write_bytes(b"")
     assert list(parse_lines(tmp_path / "s.jsonl")) == []
+
+
+def test_replace_lines_keeps_other_lines_and_appended_bytes(tmp_path, make_record):
+    path = tmp_path / "s.jsonl"
+    with RecordWriter(path) as writer:
+        for i in range(3):
+            writer.write(make_record(run_id=f"r{i}"))
+    with open(path, "ab") as fh:
+        fh.write(b'{"cut sh')  # a killed writer's line
+    original = path.read_bytes()
+    with RecordWriter(path) as writer:  # appended after the content was read
+        writer.write(make_record(run_id="late"))
+    replace_lines(path, original, {2: make_record(run_id="new", e2e=float("nan"))})
+    lines = path.read_bytes().split(b"\n")
+    before = original.split(b"\n")
+    assert lines[0] == before[0] and lines[2] == before[2] and lines[3] == b'{"cut sh'
+    assert lines[1] == record_line(make_record(run_id="new", e2e=float("nan")))
+    assert json.loads(lines[1])["e2e"] is None
+    assert [r["run_id"] for r in read_records(path).records] == ["r0", "new", "r2", "late"]
+
+
+def test_replace_lines_refuses_a_file_changed_otherwise(tmp_path, make_record):
+    path = tmp_path / "s.jsonl"
+    with RecordWriter(path) as writer:
+        writer.write(make_record(run_id="a"))
+    original = path.read_bytes()
+    path.write_bytes(original.replace(b'"a"', b'"b"'))
+    with pytest.raises(ResultsError, match="changed since it was read"):
+        replace_lines(path, original, {1: make_record(run_id="c")})
+    assert b'"b"' in path.read_bytes()
