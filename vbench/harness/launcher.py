@@ -12,10 +12,10 @@ import contextlib
 import multiprocessing as mp
 import time
 from collections.abc import Iterator
-from typing import Any
 
 from vbench.harness.failures import describe_exit
 from vbench.harness.records import failure
+from vbench.scenario.ids import weights_key
 
 _STARTUP_GRACE_S = 120.0  # a fresh worker's imports do not count against the first run's timeout
 
@@ -82,7 +82,7 @@ def run_in_workers(specs: list[dict], mode: str, options: dict) -> Iterator[dict
     key = None
     try:
         for spec in specs:
-            spec_key = _weights_key(spec) if mode == "group" else object()
+            spec_key = weights_key(spec) if mode == "group" else object()
             if worker is None or spec_key != key:
                 if worker is not None:
                     worker.close()
@@ -100,9 +100,3 @@ def run_in_workers(specs: list[dict], mode: str, options: dict) -> Iterator[dict
     finally:
         if worker is not None:
             worker.close()
-
-
-def _weights_key(spec: dict) -> Any:
-    import json
-
-    return json.dumps(spec["model"], sort_keys=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 ID_LENGTH = 12
@@ -37,3 +38,9 @@ def config_identity(model: dict, workload: dict, optimizations: dict) -> str:
     """The configuration id: the run id without the prompt and the seed (groups a run set for FVD)."""
     settings = {k: v for k, v in workload.items() if k not in ("prompt", "seed")}
     return short_hash({"model": model, "workload": settings, "optimizations": optimizations})
+
+
+def weights_key(spec: Mapping[str, Any]) -> str:
+    """Runs (RunSpec dicts) with the same key load the same weights: ``group`` isolation runs them
+    in one worker."""
+    return canonical_json(spec["model"])

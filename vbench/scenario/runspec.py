@@ -38,11 +38,6 @@ class RunSpec(BaseModel):
     def from_dict(cls, data: dict[str, Any]) -> RunSpec:
         return cls.model_validate(data)
 
-    @property
-    def weights_key(self) -> str:
-        """Runs with the same key load the same weights (``group`` isolation shares a worker)."""
-        return "|".join(str(v) for v in self.model.model_dump().values())
-
     def label(self) -> str:
         """A readable id such as ``wan-tiny-bf16-steps4`` (not unique across prompts and seeds)."""
         parts = [self.model.family, self.model.name or self.model.source]
