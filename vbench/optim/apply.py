@@ -60,8 +60,6 @@ class Context:
     device: Any
     workload: dict | None = None
     built: Any = None
-    chunker: Any = None
-    vae_chunker: Any = None
     _probe: Probe | None = field(default=None, repr=False)
 
     def probe(self) -> Probe:

@@ -15,10 +15,10 @@ token packing or temporal layers in ways this transform does not re-index yet: `
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from vbench.errors import UnsupportedError
+from vbench.optim.wrapping import note_effect, wrap_method
 
 #: family -> how the rope module learns the full frame count: "shape" (first arg is the hidden
 #: states, frames on dim 2) or "num_frames" (second arg is the frame count).
@@ -72,18 +72,14 @@ class FrameChunker:
     def __init__(self, denoiser: Any, family: str, size: int, overlap: int, record: dict | None = None):
         self.denoiser, self.family, self.size, self.overlap = denoiser, family, size, overlap
         self.record = record if record is not None else {}
-        self.calls = 0
-        self.forwards = 0
-        self.passthrough = 0
+        self.calls = self.forwards = self.passthrough = 0
         self._note()
-        self._original = denoiser.forward
-        self._rope = denoiser.rope
-        self._rope_forward = self._rope.forward
         self._window: tuple[int, int, int] | None = None  # (start, end, full frames)
         self._rope_cache: dict[Any, Any] = {}
         self._weights_cache: dict[tuple, list[Any]] = {}
-        denoiser.forward = functools.wraps(self._original)(lambda *a, **k: self.forward(*a, **k))
-        self._rope.forward = functools.wraps(self._rope_forward)(lambda *a, **k: self.rope_forward(*a, **k))
+        self._rope = denoiser.rope
+        self._original = wrap_method(denoiser, "forward", self.forward)
+        self._rope_forward = wrap_method(self._rope, "forward", self.rope_forward)
 
     def remove(self) -> None:
         del self.denoiser.forward
@@ -171,18 +167,12 @@ class FrameChunker:
     def _note(self, frames: int | None = None) -> None:
         """Write the counts into ``record``: ``effect`` is ``chunked`` once a window has run, ``no
         effect`` (with the reason) while every denoiser call was whole."""
-        rec = self.record
-        rec.update(forwards=self.forwards, forwards_chunked=self.forwards - self.passthrough,
-                   windows_run=self.calls)
-        if self.calls:
-            rec["effect"] = "chunked"
-            rec.pop("reason", None)
-        elif self.forwards:
-            rec["effect"] = "no effect"
-            rec["reason"] = (f"chunk_frames {self.size} >= the {frames} latent frames of the denoiser's input: "
-                             "every call ran whole")
-        else:
-            rec["effect"], rec["reason"] = "not run", "the denoiser has not been called"
+        self.record.update(forwards=self.forwards, forwards_chunked=self.forwards - self.passthrough,
+                           windows_run=self.calls)
+        note_effect(self.record, split=self.calls > 0, called=self.forwards > 0,
+                    whole=f"chunk_frames {self.size} >= the {frames} latent frames of the denoiser's input: "
+                          "every call ran whole",
+                    idle="the denoiser has not been called")
 
 
 def _slice_frames(full: Any, chunk: Any, start: int, end: int, frames: int) -> Any:
@@ -200,5 +190,5 @@ def apply(built: Any, optimizations: dict, ctx: Any) -> dict[str, Any]:
     record = {"chunk_frames": size, "chunk_overlap": overlap, "frame_dim": FRAME_DIM,
               "positions": "rotary table of the full video, sliced per window", "blend": "linear ramps",
               "counts": "over every denoiser call of the run: warmup, timed calls and the FLOP probe"}
-    ctx.chunker = FrameChunker(built.denoiser, built.family, size, overlap, record)
+    FrameChunker(built.denoiser, built.family, size, overlap, record)  # lives on in the wrapped forward
     return record

@@ -9,8 +9,9 @@ along the batch with ``num_frames`` set per chunk.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
+
+from vbench.optim.wrapping import note_effect, wrap_method
 
 
 def wanted(optimizations: dict) -> bool:
@@ -24,12 +25,9 @@ class ChunkedDecode:
     def __init__(self, vae: Any, size: int, record: dict | None = None):
         self.vae, self.size = vae, size
         self.record = record if record is not None else {}
-        self.calls = 0
-        self.decodes = 0
-        self.decodes_chunked = 0
+        self.calls = self.decodes = self.decodes_chunked = 0
         self._note()
-        self._original = vae.decode
-        vae.decode = functools.wraps(self._original)(lambda *a, **k: self.decode(*a, **k))
+        self._original = wrap_method(vae, "decode", self.decode)
 
     def remove(self) -> None:
         del self.vae.decode
@@ -67,21 +65,15 @@ class ChunkedDecode:
         return DecoderOutput(sample=sample)
 
     def _note(self, frames: int | None = None) -> None:
-        rec = self.record
-        rec.update(decodes=self.decodes, decodes_chunked=self.decodes_chunked, vae_calls=self.calls)
-        if self.decodes_chunked:
-            rec["effect"] = "chunked"
-            rec.pop("reason", None)
-        elif self.decodes:
-            rec["effect"] = "no effect"
-            rec["reason"] = f"vae_chunk_frames {self.size} >= the {frames} latent frames decoded: every decode ran whole"
-        else:
-            rec["effect"], rec["reason"] = "not run", "the VAE has not decoded anything"
+        self.record.update(decodes=self.decodes, decodes_chunked=self.decodes_chunked, vae_calls=self.calls)
+        note_effect(self.record, split=self.decodes_chunked > 0, called=self.decodes > 0,
+                    whole=f"vae_chunk_frames {self.size} >= the {frames} latent frames decoded: every decode ran whole",
+                    idle="the VAE has not decoded anything")
 
 
 def apply(built: Any, optimizations: dict, ctx: Any) -> dict[str, Any]:
     size = optimizations["vae_chunk_frames"]
     record = {"vae_chunk_frames": size, "context_frames": 1, "vae": type(built.vae).__name__,
               "counts": "over every decode of the run: warmup and timed calls"}
-    ctx.vae_chunker = ChunkedDecode(built.vae, size, record)
+    ChunkedDecode(built.vae, size, record)  # lives on in the wrapped decode
     return record
