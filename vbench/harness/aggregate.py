@@ -1,4 +1,4 @@
-"""Folding the per-call measurements of a run into the record's timing, memory, energy and FLOPs.
+"""Folding the per-call measurements of a run into the record's timing, memory and energy.
 
 Every raw sample is kept next to its summary. The stage times are measured independently of the
 end-to-end time, so ``timing.unaccounted`` (end-to-end minus text encoding, every denoising step
@@ -136,25 +136,3 @@ def energy(calls: list[dict], videos_per_call: int) -> dict[str, Any]:
                   "energy needs NVML on a CUDA device; this run ran on the CPU")
     return {"joules_per_call": None, "joules_per_video": None, "method": None, "unavailable": {"energy": reason}}
 
-
-def flops(result: dict, calls: list[dict]) -> dict[str, Any]:
-    out = dict(result)
-    per_forward = result.get("flops")
-    forwards = result.get("forwards_per_call")
-    steps = [sum(c["timing"].steps) for c in calls if c["steps_tracked"]]
-    out.setdefault("unavailable", {})
-    if per_forward and forwards and steps:
-        per_call = per_forward * forwards
-        median = statistics.median(steps)
-        out["flops_per_call"] = per_call
-        out["achieved_tflops"] = per_call / median / 1e12 if median > 0 else None
-        from_peak = result.get("fraction_of_peak_fn")
-        out.pop("fraction_of_peak_fn", None)
-        fraction, reason = from_peak(out["achieved_tflops"]) if from_peak else (None, "device peak unknown")
-        out["fraction_of_peak"] = fraction
-        if fraction is None:
-            out["unavailable"].setdefault("fraction_of_peak", reason)
-    else:
-        out.setdefault("achieved_tflops", None)
-        out["unavailable"].setdefault("achieved_tflops", "needs FLOPs per forward and tracked step times")
-    return out

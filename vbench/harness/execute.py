@@ -55,6 +55,7 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
 
     from vbench.env import fingerprint
     from vbench.measure.device import resolve, synchronize
+    from vbench.measure.flops import flops_section
     from vbench.models import build_pipeline
     from vbench.optim import apply_optimizations
     from vbench.optim.compiling import CompileWatch
@@ -81,7 +82,8 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
                                                     watch.mark_warm if watch is not None else (lambda: None))
         if watch is not None:  # compile time apart from steady state; recompiles in timed calls flagged
             applied["compile"].update(watch.stop())
-        flops = runner.flops() if measure["flops"] else {"unavailable": {"flops": "measure.flops is off"}}
+        flops = (runner.flops(calls) if measure["flops"]
+                 else flops_section({"unavailable": {"flops": "measure.flops is off"}}))
     video = runner.last_video
     record = header(spec)
     record.update(
@@ -92,7 +94,7 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
                                 frames=workload["num_frames"] * workload["num_videos_per_prompt"]),
         memory=aggregate.memory(calls, weights),
         energy=aggregate.energy(calls, workload["num_videos_per_prompt"]),
-        flops=aggregate.flops(flops, calls),
+        flops=flops,
         outputs=_outputs(video, [c["video_hash"] for c in ([cold] if cold is not calls[0] else []) + calls],
                          outputs_dir),
     )
@@ -154,21 +156,19 @@ class CallRunner:
                 "video_hash": video_hash(self.last_video),
                 "steps_tracked": self.step_callback}
 
-    def flops(self) -> dict[str, Any]:
-        """FLOPs of one denoiser forward on the exact inputs of the first call, measured untimed."""
-        from vbench.measure.flops import count_flops, fraction_of_peak
+    def flops(self, calls: list[dict]) -> dict[str, Any]:
+        """The record's ``flops`` section: FLOPs of one denoiser forward on the exact inputs of the
+        first call (counted untimed), rated against the denoising time of the timed ``calls``."""
+        from vbench.measure.flops import count_flops, flops_section
 
         if self.probe_inputs is None:
-            return {"unavailable": {"flops": "the denoiser was never called"}}
+            return flops_section({"unavailable": {"flops": "the denoiser was never called"}})
         args, kwargs = self.probe_inputs
         denoiser = self.built.denoiser
-        result = count_flops(denoiser, *args, **kwargs).to_dict()
-        result["forwards_per_call"] = self.forwards_per_call
-        dtype = next(denoiser.parameters()).dtype
-        gpu = torch_device_name(self.device)
-        result["fraction_of_peak_fn"] = lambda tflops: (fraction_of_peak(tflops, gpu, dtype) if gpu
-                                                        else (None, "no GPU: peak FLOP/s is not defined for a CPU"))
-        return result
+        counted = count_flops(denoiser, *args, **kwargs).to_dict()
+        counted["forwards_per_call"] = self.forwards_per_call
+        denoise_s = [sum(c["timing"].steps) for c in calls if c["steps_tracked"]]
+        return flops_section(counted, denoise_s, torch_device_name(self.device), next(denoiser.parameters()).dtype)
 
 
 def torch_device_name(device) -> str | None:

@@ -5,6 +5,9 @@ would distort any time taken under it. It counts matmuls, convolutions and atten
 multiply-add is 2 FLOPs) and ignores elementwise work, so the achieved rate is that of the
 tensor-core-shaped work. Count on the eager module, before ``torch.compile``.
 
+:func:`flops_section` turns one counted forward into the record's ``flops`` section (FLOPs per
+call, achieved TFLOP/s, fraction of peak); it is the only place those are computed.
+
 Example (CPU)::
 
     with first_forward_flops(pipe.transformer) as count:
@@ -14,8 +17,9 @@ Example (CPU)::
 
 from __future__ import annotations
 
+import statistics
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -147,3 +151,35 @@ def fraction_of_peak(tflops: float | None, gpu_name: str | None, dtype: Any) -> 
     if peak is None:
         return None, f"no datasheet peak known for {gpu_name!r} in {dtype_key(dtype) or dtype}"
     return tflops / peak, None
+
+
+def flops_section(counted: dict[str, Any], denoise_s: Sequence[float] = (), gpu_name: str | None = None,
+                  dtype: Any = None) -> dict[str, Any]:
+    """The record's ``flops`` section.
+
+    Args:
+        counted: :meth:`FlopCount.to_dict` of one denoiser forward plus ``forwards_per_call`` (the
+            denoiser forwards of one pipeline call), or ``{"unavailable": {"flops": why}}``.
+        denoise_s: the denoising-loop time of each timed call (empty when steps were not tracked).
+        gpu_name: the CUDA device's name; None on a CPU.
+        dtype: the denoiser's weight dtype (its matmuls' dtype picks the datasheet peak).
+
+    ``flops_per_call`` = FLOPs of one forward x forwards per call; ``achieved_tflops`` = that over
+    the median denoising time; ``fraction_of_peak`` = that over the datasheet peak.
+    """
+    out = {**counted, "unavailable": dict(counted.get("unavailable") or {})}
+    per_forward, forwards = counted.get("flops"), counted.get("forwards_per_call")
+    if not (per_forward and forwards and denoise_s):
+        out.setdefault("achieved_tflops", None)
+        out["unavailable"].setdefault("achieved_tflops", "needs FLOPs per forward and tracked step times")
+        return out
+    out["flops_per_call"] = per_forward * forwards
+    out["achieved_tflops"] = achieved_tflops(out["flops_per_call"], statistics.median(denoise_s))
+    if gpu_name:
+        fraction, reason = fraction_of_peak(out["achieved_tflops"], gpu_name, matmul_dtype(dtype) or dtype)
+    else:
+        fraction, reason = None, "no GPU: peak FLOP/s is not defined for a CPU"
+    out["fraction_of_peak"] = fraction
+    if fraction is None:
+        out["unavailable"].setdefault("fraction_of_peak", reason)
+    return out
