@@ -159,14 +159,15 @@ def test_hub_and_local_load_quantized(tmp_path):
     from optim_cases import optimizations
 
     from vbench.models import build_pipeline
-    from vbench.optim.quantize import load_config
+    from vbench.optim import build_options
 
     build().pipe.save_pretrained(tmp_path / "wan")
     model = {"family": "wan", "source": "local", "path": str(tmp_path / "wan")}
     opts = optimizations(precision="int8-weight-only")
-    config = load_config(opts, model, "cpu")
-    assert config is not None and load_config(opts, {"source": "tiny"}, "cpu") is None
-    built = build_pipeline(model, dtype=torch.float32, quantization=config)
+    options = build_options({"optimizations": opts, "model": model}, "cpu")  # what the harness builds with
+    assert options["quantization"] is not None and options["dtype"] == torch.float32
+    assert build_options({"optimizations": opts, "model": {"source": "tiny"}}, "cpu") == {"dtype": torch.float32}
+    built = build_pipeline(model, **options)
     assert type(built.denoiser.blocks[0].attn1.to_q.weight).__name__ == "Int8Tensor"
     rec, _ = applied(built, precision="int8-weight-only")
     assert rec["quantize"]["when"] == "load" and rec["quantize"]["quantized_layers"] > 0
@@ -175,3 +176,15 @@ def test_hub_and_local_load_quantized(tmp_path):
     assert rec["quantize"]["kept_float"] == after_build["quantize"]["kept_float"] != []
     assert rec["quantize"]["quantized_layers"] == after_build["quantize"]["quantized_layers"]
     assert rec["precision"]["fidelity"]["rel_error_vs_fp32"] is None  # no fp32 copy held
+
+
+def test_build_options_pick_the_build_dtype():
+    from optim_cases import optimizations
+
+    from vbench.optim import build_options
+
+    bf16 = optimizations(precision="bf16")
+    arch = {"optimizations": bf16, "model": {"family": "wan", "source": "arch"}}
+    assert build_options(arch, "cpu") == {"dtype": torch.bfloat16}  # built straight in bf16
+    tiny = {"optimizations": bf16, "model": {"family": "wan", "source": "tiny"}}
+    assert build_options(tiny, "cpu") == {"dtype": torch.float32}  # cast after the build

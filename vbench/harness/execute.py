@@ -57,10 +57,8 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
     from vbench.measure.device import resolve, synchronize
     from vbench.measure.flops import flops_section
     from vbench.models import build_pipeline
-    from vbench.optim import apply_optimizations
+    from vbench.optim import apply_optimizations, build_options
     from vbench.optim.compiling import CompileWatch
-    from vbench.optim.precision import build_dtype
-    from vbench.optim.quantize import load_config
 
     measure, workload = spec["measure"], spec["workload"]
     device = pick_device(measure["device"])
@@ -68,9 +66,7 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
     partial["env"] = fingerprint()
     with torch.inference_mode(False), torch.no_grad():
         t0 = time.perf_counter()
-        quantization = load_config(spec["optimizations"], spec["model"], device)  # hub/local: quantized loading
-        built = build_pipeline(spec["model"], device=str(device), dtype=build_dtype(spec["optimizations"], spec["model"]),
-                               **({"quantization": quantization} if quantization is not None else {}))
+        built = build_pipeline(spec["model"], device=str(device), **build_options(spec, device))
         synchronize(resolve(device))
         partial["timing"] = {"load_s": time.perf_counter() - t0}
         applied = apply_optimizations(built, spec["optimizations"], device, workload=workload)

@@ -4,6 +4,8 @@ Each transform is ``apply(built, optimizations, ctx) -> dict`` of what it change
 device, the run's workload and the lazily taken fidelity probe); the dicts land in the record
 under ``applied[name]``. The order:
 
+0. at build time (:func:`build_options`, the keyword arguments of ``build_pipeline``): quantized
+   loading of ``hub``/``local`` weights, then the dtype the pipeline is built in.
 1. precision lowering -- float cast, then int8/nf4, fp8 or per-module dynamic; every later
    transform sees the final weights. The denoiser's relative output error against fp32 is
    measured across this stage and stated in ``applied["precision"]["fidelity"]``.
@@ -52,6 +54,22 @@ ORDER: list[tuple[str, Callable[[dict], bool], Transform]] = [
 
 #: The transforms that lower precision; the fidelity probe brackets them.
 LOWERING = ("precision", "quantize", "fp8", "dynamic")
+
+
+def build_options(spec: dict, device: Any) -> dict[str, Any]:
+    """The keyword arguments of :func:`vbench.models.build_pipeline` that a run's (RunSpec dict's)
+    transforms decide, step 0 of the order: ``quantization`` (a config that loads ``hub``/``local``
+    weights quantized; absent otherwise), then ``dtype`` (the float dtype to build in).
+
+    Raises:
+        UnsupportedError: the quantization backend cannot run here.
+    """
+    optimizations, model = spec["optimizations"], spec["model"]
+    quantization = quantize.load_config(optimizations, model, device)
+    options: dict[str, Any] = {} if quantization is None else {"quantization": quantization}
+    options["dtype"] = precision.build_dtype(optimizations, model)
+    return options
+
 
 @dataclass
 class Context:
