@@ -46,7 +46,7 @@ def handle(args) -> int:
         # a resumed session holds only the rest: the report then shows every session of the scenario
         written.append(out / scenario.name if args.resume else result.path)
         failed += sum(r["status"] in ("error", "timeout") for r in result.records)
-        if result.records and (args.quality or scenario.metrics) and not args.no_quality:
+        if result.records and scenario.metrics and not args.no_quality:
             from vbench.scoring.session import score_session
 
             score_session(result.path, console=console, device=args.device)

@@ -22,8 +22,10 @@ def add_run_options(add: Callable[..., Any], prefix: str = "") -> None:
         help="skip runs whose run_id is already stored with status ok in the results directory")
     add(f"--{prefix}device", dest=f"{dest}device", default=None, metavar="DEVICE",
         help="run on this device (auto, cpu, cuda, cuda:N); overrides measure.device")
-    add(f"--{prefix}quality", dest=f"{dest}quality", action="store_true", default=False,
-        help="score every run against its reference run (PSNR, SSIM, LPIPS, temporal, FVD)")
+    if prefix:  # `vbench run` scores by default (its --no-quality turns that off)
+        add(f"--{prefix}quality", dest=f"{dest}quality", action="store_true", default=False,
+            help=f"after the session, score the written runs (--{prefix}results) whose scenario lists metrics "
+                 "against their reference runs")
 
 
 def overrides_from(sets: list[str], device: str | None) -> list[str]:
