@@ -16,54 +16,16 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from vbench.errors import ResultsError
 from vbench.store.atomic import atomic_write
 from vbench.store.jsondata import to_json_data
-from vbench.store.layout import PathLike, find_result_files
-from vbench.store.schema import check_version, missing_keys, validate_for_write
-
-
-@dataclass(frozen=True)
-class ReadProblem:
-    """A line of a results file that holds no readable record."""
-
-    path: str
-    line: int  #: 1-based
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
-
-
-@dataclass
-class ReadResult:
-    """Records read from one or more files, with where each came from and what could not be read."""
-
-    records: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[ReadProblem] = field(default_factory=list)
-    #: ``(path, line)`` of each record, parallel to :attr:`records`
-    sources: list[tuple[str, int]] = field(default_factory=list)
-
-    def admit(self, data: dict[str, Any], source: str, line: int, what: str) -> None:
-        """Keep ``data`` as a record if it is one (its version checked), else note the problem."""
-        check_version(data, source, line)
-        missing = missing_keys(data)
-        if missing:
-            self.problems.append(ReadProblem(source, line, f"{what}: lacks {missing}"))
-            return
-        self.records.append(data)
-        self.sources.append((source, line))
-
-    def extend(self, other: ReadResult) -> None:
-        """Append another result's records, sources and problems to this one."""
-        self.records.extend(other.records)
-        self.problems.extend(other.problems)
-        self.sources.extend(other.sources)
+from vbench.store.layout import PathLike
+from vbench.store.read_result import ReadProblem, ReadResult
+from vbench.store.schema import validate_for_write
 
 
 class RecordWriter:
@@ -163,21 +125,6 @@ def read_records(path: PathLike) -> ReadResult:
             result.problems.append(ReadProblem(source, number, problem))
             continue
         result.admit(data, source, number, "not a run record")
-    return result
-
-
-def read_all(paths: PathLike | Iterable[PathLike]) -> ReadResult:
-    """Read every records file under ``paths`` (files, or folders searched recursively for
-    ``*.jsonl``); a ``.json`` file named directly is read as pytest-benchmark output.
-
-    Raises:
-        ResultsError: a path does not exist, or a record has another ``schema_version``.
-    """
-    from vbench.store.pytest_json import is_pytest_benchmark_file, read_pytest_benchmark
-
-    result = ReadResult()
-    for path in find_result_files(paths):
-        result.extend(read_pytest_benchmark(path) if is_pytest_benchmark_file(path) else read_records(path))
     return result
 
 

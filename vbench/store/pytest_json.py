@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from vbench.store.jsonl import ReadProblem, ReadResult
 from vbench.store.layout import PathLike
+from vbench.store.read_result import ReadProblem, ReadResult
 
 _STATS = ("min", "max", "mean", "median", "stddev", "iqr", "rounds", "iterations", "ops")
 

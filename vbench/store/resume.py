@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable
 
 from vbench.record import Status
-from vbench.store.jsonl import read_all
+from vbench.store.reading import read_all
 
 PathLike = str | os.PathLike[str]
 

@@ -1,0 +1,24 @@
+"""Reading every results file under some paths, whatever its format: vbench's ``.jsonl`` session
+files (:mod:`vbench.store.jsonl`) and pytest-benchmark ``.json`` files (:mod:`vbench.store.pytest_json`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from vbench.store.jsonl import read_records
+from vbench.store.layout import PathLike, find_result_files
+from vbench.store.pytest_json import is_pytest_benchmark_file, read_pytest_benchmark
+from vbench.store.read_result import ReadResult
+
+
+def read_all(paths: PathLike | Iterable[PathLike]) -> ReadResult:
+    """Read every records file under ``paths`` (files, or folders searched recursively for
+    ``*.jsonl``); a ``.json`` file named directly is read as pytest-benchmark output.
+
+    Raises:
+        ResultsError: a path does not exist, or a record has another ``schema_version``.
+    """
+    result = ReadResult()
+    for path in find_result_files(paths):
+        result.extend(read_pytest_benchmark(path) if is_pytest_benchmark_file(path) else read_records(path))
+    return result
