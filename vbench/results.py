@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from vbench.record import METRICS
-from vbench.store.jsonl import ReadResult, read_all
+from vbench.store import ReadResult, read_all
 from vbench.store.layout import PathLike
 from vbench.store.resume import completed_run_ids
 from vbench.store.schema import REQUIRED_KEYS

@@ -55,7 +55,7 @@ def figures(data: ReportData) -> str:
     q = data.primary_quality
     out = []
     if q is None:
-        out.append(note("No quality scores in these results (run with --quality or `vbench score`): "
+        out.append(note("No quality scores in these results (list `metrics` in the scenario, or run `vbench score`): "
                         "the frontier uses latency and memory only."))
     for scenario, runs in ok.groupby("scenario", sort=True):
         out.append(to_div(_latency_memory(data, scenario, runs, q)))
