@@ -10,11 +10,11 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from vbench.record import BY_NAME, summarize
+from vbench.record import BY_NAME, Energy, Memory, PeakMemory, Timing, summarize
 
 
 def timing(calls: list[dict], *, load_s: float, first_call_s: float, warmup_s: list[float],
-           cold_included: bool, frames: int) -> dict[str, Any]:
+           cold_included: bool, frames: int) -> Timing:
     timings = [c["timing"] for c in calls]
     e2e = [t.e2e_s for t in timings]
     names = sorted({n for t in timings for n, s in t.stages.items() if s.depth == 0})
@@ -50,9 +50,9 @@ def timing(calls: list[dict], *, load_s: float, first_call_s: float, warmup_s: l
     }
 
 
-def memory(calls: list[dict], weights: dict) -> dict[str, Any]:
+def memory(calls: list[dict], weights: dict) -> Memory:
     """The highest reading of each source over the timed calls, and the best available peak."""
-    out: dict[str, Any] = {"weights": weights, "unavailable": {}}
+    out: Memory = {"weights": weights, "unavailable": {}}
     alloc = [c["memory"]["allocator"] for c in calls]
     host = [c["memory"]["host"] for c in calls]
     gpu = [c["memory"]["nvml"] for c in calls if c["memory"].get("nvml", {}).get("n_samples")]
@@ -111,7 +111,7 @@ def _host_stage_max(stage_dicts: list[dict]) -> dict[str, Any]:
     return merged
 
 
-def _best_peak(mem: dict) -> dict[str, Any]:
+def _best_peak(mem: dict) -> PeakMemory:
     """The peak a user compares with their card: NVML process memory, else the allocator's
     reserved bytes (what the process holds from the driver), else host RSS on a CPU run."""
     gpu, alloc, host = mem.get("nvml") or {}, mem.get("allocator") or {}, mem.get("host") or {}
@@ -123,7 +123,7 @@ def _best_peak(mem: dict) -> dict[str, Any]:
     return {"bytes": None, "source": None}
 
 
-def energy(calls: list[dict], videos_per_call: int) -> dict[str, Any]:
+def energy(calls: list[dict], videos_per_call: int) -> Energy:
     """Joules per call and per video from NVML; unavailable with the reason otherwise."""
     readings = [c.get("energy") or {} for c in calls]
     joules = [r.get("energy_j") for r in readings]

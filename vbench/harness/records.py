@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from vbench import __version__
-from vbench.record import SCHEMA_VERSION, now
+from vbench.record import SCHEMA_VERSION, Record, now
 
 
-def header(spec: dict, session: str | None = None) -> dict[str, Any]:
+def header(spec: dict, session: str | None = None) -> Record:
     """The keys every record starts with, from a RunSpec dict."""
     return {
         "schema_version": SCHEMA_VERSION,
@@ -26,7 +26,7 @@ def header(spec: dict, session: str | None = None) -> dict[str, Any]:
 
 
 def failure(spec: dict, status: str, reason: str, *, traceback: str | None = None,
-            session: str | None = None, **extra: Any) -> dict[str, Any]:
+            session: str | None = None, **extra: Any) -> Record:
     """The record of a run that ended without measurements: status, reason, and what is known."""
     record = header(spec, session)
     record.update(status=status, reason=reason, traceback=traceback, finished_at=now())

@@ -26,6 +26,7 @@ from typing import Any
 
 from vbench.measure.datasheet import dtype_key, peak_tflops
 from vbench.nvml import error_text
+from vbench.record import Flops
 
 
 @dataclass
@@ -154,7 +155,7 @@ def fraction_of_peak(tflops: float | None, gpu_name: str | None, dtype: Any) -> 
 
 
 def flops_section(counted: dict[str, Any], denoise_s: Sequence[float] = (), gpu_name: str | None = None,
-                  dtype: Any = None) -> dict[str, Any]:
+                  dtype: Any = None) -> Flops:
     """The record's ``flops`` section.
 
     Args:
