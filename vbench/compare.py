@@ -4,8 +4,9 @@ Runs are matched by ``run_id`` (the same settings); runs on one side only are li
 compared. For each matched run and each metric named by a rule:
 
 * timing and energy metrics (raw samples kept in the records): the ratio of the new statistic to
-  the base one, a bootstrap 95 % confidence interval on that ratio (resampling each side's raw
-  samples), and the two-sided Mann–Whitney U p-value of the samples (scipy);
+  the base one, a bootstrap ``1 - alpha`` (95 %) confidence interval on that ratio and on the
+  difference (resampling each side's raw samples), and the two-sided Mann–Whitney U p-value of
+  the samples (scipy), reported beside the verdict;
 * memory peaks (one value per run): the ratio, with no test -- a peak is not a noisy sample;
 * quality scores: the absolute difference (dB for PSNR), with no test.
 
@@ -14,9 +15,15 @@ A rule ``METRIC[.STAT]:±THRESHOLD[%]`` names a metric of :data:`vbench.record.M
 ``quality.psnr`` still find theirs), optionally a statistic of a sampled metric (``latency.p90``;
 the median by default), which direction is worse (``+`` an increase, ``-`` a decrease) and by how
 much: ``latency:+5%``, ``peak_memory:+3%``, ``psnr:-0.5``. A rule whose worse direction is the
-metric's better one (``fps:+5%``) is refused. A change is a regression only when it is beyond the
-threshold in the worse direction **and** statistically significant (p < alpha; single values count
-as exact). A run that finished in BASE and not in NEW (``oom``, ``error`` …) is a regression too.
+metric's better one (``fps:+5%``) is refused.
+
+A sampled metric is decided from the interval of its change, not from a test that few samples
+cannot pass (two-sided Mann–Whitney with 3 and 3 samples never goes below p = 0.1): the interval
+entirely beyond the threshold in the worse direction is a ``regression``; entirely within it,
+``ok`` (or an ``improvement`` when it lies entirely beyond the threshold the other way); an
+interval that straddles the threshold is ``undecided`` -- more repeats would tell -- and says so.
+Single values (memory peaks, quality scores) are compared exactly. A run that finished in BASE and
+not in NEW (``oom``, ``error`` …) is a regression too.
 
 >>> rule = parse_rule("latency.median:+5%")
 >>> (rule.metric, rule.stat, rule.threshold, rule.relative, rule.worse)
@@ -123,12 +130,13 @@ class Row:
     new: float | None
     ratio: float | None = None
     delta: float | None = None
-    ci: tuple[float, float] | None = None  #: bootstrap 95 % interval of the ratio
+    ci: tuple[float, float] | None = None  #: bootstrap interval of the ratio
+    ci_delta: tuple[float, float] | None = None  #: bootstrap interval of the difference (new - base)
     p_value: float | None = None  #: Mann–Whitney U, two-sided
     n_base: int = 0
     n_new: int = 0
     rule: str | None = None
-    verdict: str = "ok"  #: regression | improvement | ok | not significant | no data
+    verdict: str = "ok"  #: regression | improvement | ok | undecided | no data
     note: str = ""
 
 
@@ -146,11 +154,16 @@ class Comparison:
         return [r for r in self.rows if r.verdict == "regression"]
 
     @property
+    def undecided(self) -> list[Row]:
+        """Rules the samples cannot decide: the interval of the change straddles the threshold."""
+        return [r for r in self.rows if r.verdict == "undecided"]
+
+    @property
     def matched(self) -> int:
         return len({r.run_id for r in self.rows})
 
     def to_dict(self) -> dict[str, Any]:
-        return {"regressions": len(self.regressions), "matched_runs": self.matched, "alpha": self.alpha,
+        return {"regressions": len(self.regressions), "undecided": len(self.undecided), "matched_runs": self.matched, "alpha": self.alpha,
                 "rules": self.rules, "only_base": self.only_base, "only_new": self.only_new,
                 "notes": self.notes, "rows": [_clean(asdict(r)) for r in self.rows]}
 
@@ -245,23 +258,25 @@ def _compare_metric(run_id: str, label: str, rule: Rule, ra: Mapping, rb: Mappin
     row.delta = vb - va
     row.ratio = vb / va if va else None
     if len(xa) >= 2 and len(xb) >= 2:
-        row.ci = _bootstrap(xa, xb, rule.stat)
+        row.ci, row.ci_delta = _bootstrap(xa, xb, rule.stat, alpha)
         row.p_value = _mann_whitney(xa, xb)
         return _judge(row, rule, exact=False, alpha=alpha)
     return _judge(row, rule, exact=True, alpha=alpha)
 
 
-def _bootstrap(xa: np.ndarray, xb: np.ndarray, stat: str, n: int = BOOTSTRAP) -> tuple[float, float] | None:
+def _bootstrap(xa: np.ndarray, xb: np.ndarray, stat: str, alpha: float = ALPHA,
+               n: int = BOOTSTRAP) -> tuple[tuple[float, float] | None, tuple[float, float]]:
+    """The ``1 - alpha`` bootstrap intervals of the ratio and of the difference of the statistic."""
     rng = np.random.default_rng(0)
     sa = _stat(xa[rng.integers(0, len(xa), (n, len(xa)))], stat, axis=1)
     sb = _stat(xb[rng.integers(0, len(xb), (n, len(xb)))], stat, axis=1)
+    q = [100 * alpha / 2, 100 * (1 - alpha / 2)]
+    lo_d, hi_d = np.percentile(sb - sa, q)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = sb / sa
     ratios = ratios[np.isfinite(ratios)]
-    if not len(ratios):
-        return None
-    lo, hi = np.percentile(ratios, [2.5, 97.5])
-    return float(lo), float(hi)
+    ratio = tuple(float(v) for v in np.percentile(ratios, q)) if len(ratios) else None
+    return ratio, (float(lo_d), float(hi_d))
 
 
 def _mann_whitney(xa: np.ndarray, xb: np.ndarray) -> float:
@@ -279,25 +294,31 @@ def _judge(row: Row, rule: Rule, *, exact: bool, alpha: float) -> Row:
             return row
         change, shown = row.ratio - 1.0, f"{(row.ratio - 1.0) * 100:+.1f} %"
         limit = f"{rule.threshold * 100:g} %"
+        interval = None if row.ci is None else (row.ci[0] - 1.0, row.ci[1] - 1.0)
+        span = "" if interval is None else f"{interval[0] * 100:+.1f} % to {interval[1] * 100:+.1f} %"
     else:
         change, shown, limit = row.delta, f"{row.delta:+.4g} {row.unit}".rstrip(), f"{rule.threshold:g} {row.unit}".rstrip()
-    worse = rule.worse * change
-    beyond, better = worse > rule.threshold, -worse > rule.threshold
-    significant = exact or (row.p_value is not None and row.p_value < alpha)
-    test = ("single values, compared exactly" if exact else
-            f"p={row.p_value:.3g} with {row.n_base} and {row.n_new} samples")
-    if beyond and significant:
-        row.verdict, row.note = "regression", f"{shown} is worse than the allowed {limit} ({test})"
-    elif beyond:
-        row.verdict = "not significant"
-        row.note = (f"{shown} exceeds {limit} but is not statistically significant ({test}, alpha {alpha:g}); "
-                    "more repeats would tell")
-    elif better and significant:
-        row.verdict, row.note = "improvement", f"{shown} ({test})"
-    elif better:
-        row.note = f"{shown}, better, but not statistically significant ({test})"
+        interval = row.ci_delta
+        span = "" if interval is None else f"{interval[0]:+.4g} to {interval[1]:+.4g} {row.unit}".rstrip()
+    if exact:
+        interval, test = (change, change), "single values, compared exactly"
     else:
-        row.verdict, row.note = "ok", f"{shown} within {limit}"
+        test = (f"{100 * (1 - alpha):g} % interval {span}, p={row.p_value:.3g}, "
+                f"{row.n_base} and {row.n_new} samples")
+    if interval is None:
+        row.verdict, row.note = "undecided", f"{shown}: no interval could be formed ({test})"
+        return row
+    worse_lo, worse_hi = sorted(rule.worse * v for v in interval)
+    if worse_lo > rule.threshold:
+        row.verdict, row.note = "regression", f"{shown} is worse than the allowed {limit} ({test})"
+    elif worse_hi <= rule.threshold:
+        better = -worse_hi > rule.threshold
+        row.verdict = "improvement" if better else "ok"
+        row.note = f"{shown}, better by more than {limit} ({test})" if better else f"{shown} within {limit} ({test})"
+    else:
+        row.verdict = "undecided"
+        row.note = (f"{shown}: the interval straddles the allowed {limit} ({test}); more repeats would tell "
+                    "(measure.repeats, measure.min_seconds)")
     return row
 
 

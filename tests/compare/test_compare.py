@@ -51,13 +51,36 @@ def test_ten_percent_shift_with_twenty_samples_flags():
     assert 1.07 < row.ratio < 1.13
 
 
-def test_ten_percent_shift_with_two_noisy_samples_is_not_significant_and_says_so():
+def test_ten_percent_shift_with_two_noisy_samples_is_undecided_and_says_so():
     result = compare_records([record("a", [1.00, 1.06])], [record("a", [1.04, 1.18])], LATENCY)
     (row,) = result.rows
     assert row.ratio == pytest.approx(1.11 / 1.03)
-    assert row.verdict == "not significant"
-    assert "not statistically significant" in row.note and "2 and 2 samples" in row.note
-    assert result.regressions == []
+    assert row.verdict == "undecided" and result.undecided == [row] and result.regressions == []
+    assert "straddles the allowed 5 %" in row.note and "2 and 2 samples" in row.note
+    assert "more repeats would tell" in row.note
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_an_8x_slowdown_with_3_and_3_samples_is_caught(seed):
+    """Mann–Whitney with 3 and 3 samples never goes below p = 0.1: the gate used to say "no
+    regression" for an 8.4x slowdown. The interval of the ratio decides it."""
+    base, new = [record("a", noisy(seed, 3))], [record("a", noisy(seed + 50, 3, scale=8.4))]
+    (row,) = compare_records(base, new, LATENCY).rows
+    assert row.p_value >= 0.1  # the test alone could never have fired
+    assert row.verdict == "regression" and row.ci[0] > 1.05
+    assert "p=0.1" in row.note
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_2x_slowdown_at_the_default_repeats_is_caught(seed):
+    base, new = [record("a", noisy(seed, 3, noise=0.05))], [record("a", noisy(seed + 50, 3, scale=2.0, noise=0.05))]
+    assert compare_records(base, new, LATENCY).rows[0].verdict == "regression"
+
+
+def test_an_interval_entirely_within_the_threshold_passes():
+    base, new = [record("a", noisy(1, 30, noise=0.005))], [record("a", noisy(2, 30, scale=1.01, noise=0.005))]
+    row = compare_records(base, new, LATENCY).rows[0]
+    assert row.verdict == "ok" and row.ci[1] < 1.05
 
 
 def test_improvement_and_direction_of_rules():
@@ -140,6 +163,14 @@ def test_cli_exit_codes_and_json(tmp_path, capsys):
     slow = write(tmp_path / "slow" / "synthetic" / "s.jsonl", [record("a", noisy(2, 20, scale=1.1))])
     other = write(tmp_path / "other" / "synthetic" / "s.jsonl", [record("z", noisy(2, 20))])
     assert main(["compare", base, same]) == 0
+    few = write(tmp_path / "few" / "synthetic" / "s.jsonl", [record("a", [1.00, 1.06])])
+    few_new = write(tmp_path / "few_new" / "synthetic" / "s.jsonl", [record("a", [1.04, 1.18])])
+    assert main(["compare", few, few_new]) == 3  # undecided is not a pass
+    assert "undecided" in capsys.readouterr().out
+    assert main(["compare", few, few_new, "--allow-undecided"]) == 0
+    eight = write(tmp_path / "eight" / "synthetic" / "s.jsonl", [record("a", noisy(7, 3, scale=8.0))])
+    assert main(["compare", write(tmp_path / "b3" / "synthetic" / "s.jsonl", [record("a", noisy(6, 3))]),
+                 eight]) == 1  # the default rules, the default sample count
     assert main(["compare", base, slow, "--fail", "latency.median:+5%"]) == 1
     assert main(["compare", base, slow, "--fail", "latency.median:+20%"]) == 0
     capsys.readouterr()

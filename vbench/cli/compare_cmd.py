@@ -1,7 +1,9 @@
-"""``vbench compare BASE NEW``: per matched run, ratios with confidence intervals and a test; exit 1 on regression.
+"""``vbench compare BASE NEW``: per matched run, ratios with confidence intervals; exit 1 on regression.
 
-Exit codes: 0 no regression, 1 at least one regression, 2 bad input (a rule that cannot be read,
-results that cannot be read, or no run_id in common).
+Exit codes: 0 every rule decided and no regression; 1 at least one regression; 2 bad input (a rule
+that cannot be read, results that cannot be read, or no run_id in common); 3 no regression, but a
+rule the samples could not decide (its interval straddles the threshold), unless
+``--allow-undecided``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from vbench.record import BY_NAME, DEFAULT_RULES
 
 
 def register(sub) -> None:
-    p = sub.add_parser("compare", help="compare two result sets run by run; exit 1 on a significant regression")
+    p = sub.add_parser("compare", help="compare two result sets run by run; exit 1 on a regression, 3 if undecided")
     p.add_argument("base", metavar="BASE", help="baseline results (file or folder)")
     p.add_argument("new", metavar="NEW", help="new results (file or folder)")
     p.add_argument("--fail", action="append", default=[], metavar="METRIC:±N[%]",
@@ -22,7 +24,10 @@ def register(sub) -> None:
                         "(the sign says which direction is worse); may repeat. Metrics: "
                         f"{', '.join(BY_NAME)}. Default: {' '.join(DEFAULT_RULES).replace('%', '%%')}, "
                         "each where the runs have it")
-    p.add_argument("--alpha", type=float, default=0.05, help="significance level of the Mann–Whitney U test (0.05)")
+    p.add_argument("--alpha", type=float, default=0.05,
+                   help="1 - the confidence of the intervals rules are decided from (0.05: 95 %%)")
+    p.add_argument("--allow-undecided", action="store_true",
+                   help="exit 0 when no rule found a regression, even if some could not decide (default: exit 3)")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
     p.set_defaults(handler=handle)
 
@@ -47,7 +52,9 @@ def handle(args) -> int:
         print(f"error: BASE and NEW have no run_id in common (BASE only: {len(result.only_base)}, "
               f"NEW only: {len(result.only_new)}); nothing to compare", file=sys.stderr)
         return 2
-    return 1 if result.regressions else 0
+    if result.regressions:
+        return 1
+    return 3 if result.undecided and not args.allow_undecided else 0
 
 
 def _fmt(value, unit: str = "") -> str:
@@ -67,7 +74,7 @@ def _print_table(result) -> None:
         table = Table(title=f"{result.matched} matched runs; rules: {' '.join(result.rules)}")
         for col in ("run", "metric", "base", "new", "ratio / Δ", "95 % CI", "p", "n", "verdict", "note"):
             table.add_column(col, overflow="fold")
-        style = {"regression": "bold red", "improvement": "green", "not significant": "yellow"}
+        style = {"regression": "bold red", "improvement": "green", "undecided": "yellow"}
         for r in result.rows:
             relative = r.metric == "status" or BY_NAME[r.metric.split(".")[0]].group != "quality"
             change = (f"{r.ratio:.3f}×" if r.ratio is not None and relative
@@ -85,5 +92,11 @@ def _print_table(result) -> None:
                 console.print(f"  {item}", markup=False)
     for note in result.notes:
         console.print(f"note: {note}", markup=False)
-    n = len(result.regressions)
-    console.print(f"[bold red]{n} regression(s)[/]" if n else "no regression")
+    n, u = len(result.regressions), len(result.undecided)
+    if n:
+        console.print(f"[bold red]{n} regression(s)[/]" + (f", {u} undecided" if u else ""))
+    elif u:
+        console.print(f"[yellow]no regression found, but {u} rule(s) undecided[/]: their intervals straddle the "
+                      "threshold; more repeats would tell (or pass --allow-undecided)")
+    else:
+        console.print("no regression")
