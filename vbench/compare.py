@@ -289,8 +289,9 @@ def _mann_whitney(xa: np.ndarray, xb: np.ndarray) -> float:
 
 def _judge(row: Row, rule: Rule, *, exact: bool, alpha: float) -> Row:
     if rule.relative:
-        if row.ratio is None:
-            row.verdict, row.note = "no data", "base value is 0; a relative change is undefined"
+        if row.ratio is None or row.base is None or row.base <= 0:
+            row.verdict, row.note = "no data", (f"base value is {row.base:.4g}; a relative change needs a positive "
+                                                "base (use an absolute rule, without %)")
             return row
         change, shown = row.ratio - 1.0, f"{(row.ratio - 1.0) * 100:+.1f} %"
         limit = f"{rule.threshold * 100:g} %"

@@ -313,8 +313,9 @@ def _timing(name: str, path: str, unit: str, label: str, *, higher: bool = False
 
 def _quality(name: str, unit: str, higher: bool | None, label: str, aliases: tuple[str, ...] = (),
              gate: str | None = None, scorer: str | None = None) -> Metric:
-    return Metric(name, f"quality.scores.{name}", unit, higher, label, "score", "quality",
-                  (f"quality.{name}", *aliases), gate, scorer or name)
+    older = (f"quality.{name}", *aliases, *(f"quality.{a}" for a in aliases))  # quality.temporal.tof …
+    return Metric(name, f"quality.scores.{name}", unit, higher, label, "score", "quality", older, gate,
+                  scorer or name)
 
 
 #: Every metric a reader may show or compare, in the order reports list them.

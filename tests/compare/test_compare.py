@@ -132,7 +132,8 @@ def test_rule_names_are_the_record_tables():
         assert parse_rule(text).metric in BY_NAME
     for old, new in (("latency.median:+5%", "latency:+5%"), ("memory.peak:+3%", "peak_memory:+3%"),
                      ("quality.psnr:-0.5", "psnr:-0.5"), ("step.median:+5%", "step_time:+5%"),
-                     ("energy.per_video:+5%", "energy_per_video:+5%"), ("temporal.tof:+0.1", "tof:+0.1")):
+                     ("energy.per_video:+5%", "energy_per_video:+5%"), ("temporal.tof:+0.1", "tof:+0.1"),
+                     ("quality.temporal.tof:+0.1", "tof:+0.1"), ("fps.median:-5%", "fps:-5%")):
         a, b = parse_rule(old), parse_rule(new)
         assert (a.metric, a.stat, a.threshold, a.worse) == (b.metric, b.stat, b.threshold, b.worse)
     p90 = parse_rule("latency.p90:+10%")
@@ -181,3 +182,16 @@ def test_cli_exit_codes_and_json(tmp_path, capsys):
     assert main(["compare", base, str(tmp_path / "missing")]) == 2
     assert main(["compare", base, other]) == 2  # nothing in common
     assert "no run_id in common" in capsys.readouterr().err
+
+
+def test_a_relative_rule_on_a_negative_base_is_no_data_not_a_verdict():
+    """A frame-difference gap is often negative: -0.1 -> -0.2 went down, yet new/base = 2 reads as +100 %."""
+    def gap(run_id, v):
+        return {"schema_version": SCHEMA_VERSION, "run_id": run_id, "status": "ok", "scenario": "synthetic",
+                "quality": {"scores": {"mean_abs_frame_diff_gap": score("mean_abs_frame_diff_gap", v)}}}
+
+    rule = parse_rule("mean_abs_frame_diff_gap:+10%")
+    row = compare_records([gap("a", -0.1)], [gap("a", -0.2)], [rule]).rows[0]
+    assert row.verdict == "no data" and "positive base" in row.note
+    absolute = compare_records([gap("a", -0.1)], [gap("a", -0.2)], [parse_rule("mean_abs_frame_diff_gap:+0.05")])
+    assert absolute.rows[0].verdict == "improvement" and absolute.rows[0].delta == pytest.approx(-0.1)

@@ -72,14 +72,18 @@ def _print_table(result) -> None:
     console = Console(width=None if Console().is_terminal else 200)
     if result.rows:
         table = Table(title=f"{result.matched} matched runs; rules: {' '.join(result.rules)}")
-        for col in ("run", "metric", "base", "new", "ratio / Δ", "95 % CI", "p", "n", "verdict", "note"):
+        for col in ("run", "metric", "base", "new", "ratio / Δ", f"{100 * (1 - result.alpha):g} % CI", "p", "n",
+                    "verdict", "note"):
             table.add_column(col, overflow="fold")
         style = {"regression": "bold red", "improvement": "green", "undecided": "yellow"}
         for r in result.rows:
             relative = r.metric == "status" or BY_NAME[r.metric.split(".")[0]].group != "quality"
             change = (f"{r.ratio:.3f}×" if r.ratio is not None and relative
                       else f"{r.delta:+.4g}" if r.delta is not None else "—")
-            ci = f"{r.ci[0]:.3f}–{r.ci[1]:.3f}" if r.ci else "—"
+            relative_rule = bool(r.rule and r.rule.endswith("%"))  # decided on the ratio, else the difference
+            interval = r.ci if relative_rule else r.ci_delta
+            ci = (f"{interval[0]:.3f}–{interval[1]:.3f}" if relative_rule else f"{interval[0]:+.4g}–{interval[1]:+.4g}") \
+                if interval else "—"
             p = f"{r.p_value:.3g}" if r.p_value is not None else "—"
             verdict = f"[{style[r.verdict]}]{r.verdict}[/]" if r.verdict in style else r.verdict
             table.add_row(r.label, r.metric, _fmt(r.base, r.unit), _fmt(r.new, r.unit), change, ci, p,
