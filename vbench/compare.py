@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from vbench.record import BY_NAME, DEFAULT_RULES, STATISTICS, Metric, lookup, metric, number
+from vbench.stats import change_intervals, statistic
 
 __all__ = ["DEFAULT_RULES", "Comparison", "Row", "Rule", "RuleError", "compare", "compare_records", "parse_rule"]
 
@@ -233,9 +234,7 @@ def _samples(record: Mapping, path: str | None) -> np.ndarray:
 
 
 def _stat(x: np.ndarray, stat: str, axis: int | None = None):
-    if stat == "p90":
-        return np.percentile(x, 90, axis=axis)
-    return {"median": np.median, "mean": np.mean, "min": np.min, "max": np.max}[stat](x, axis=axis)
+    return statistic(x, stat, axis)
 
 
 def _single(record: Mapping, found: Metric, stat: str) -> float | None:
@@ -267,16 +266,7 @@ def _compare_metric(run_id: str, label: str, rule: Rule, ra: Mapping, rb: Mappin
 def _bootstrap(xa: np.ndarray, xb: np.ndarray, stat: str, alpha: float = ALPHA,
                n: int = BOOTSTRAP) -> tuple[tuple[float, float] | None, tuple[float, float]]:
     """The ``1 - alpha`` bootstrap intervals of the ratio and of the difference of the statistic."""
-    rng = np.random.default_rng(0)
-    sa = _stat(xa[rng.integers(0, len(xa), (n, len(xa)))], stat, axis=1)
-    sb = _stat(xb[rng.integers(0, len(xb), (n, len(xb)))], stat, axis=1)
-    q = [100 * alpha / 2, 100 * (1 - alpha / 2)]
-    lo_d, hi_d = np.percentile(sb - sa, q)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = sb / sa
-    ratios = ratios[np.isfinite(ratios)]
-    ratio = tuple(float(v) for v in np.percentile(ratios, q)) if len(ratios) else None
-    return ratio, (float(lo_d), float(hi_d))
+    return change_intervals(xa, xb, stat, alpha, n)
 
 
 def _mann_whitney(xa: np.ndarray, xb: np.ndarray) -> float:

@@ -194,6 +194,38 @@ class Quality(TypedDict, total=False):
     traceback: str
 
 
+class MemoryCheck(TypedDict):
+    peak_bytes: int | None  #: ``memory.peak.bytes``
+    source: str | None  #: ``memory.peak.source``
+    budget_bytes: int  #: ``limits.memory_budget_gb`` in bytes (GiB)
+    ok: bool | None  #: None: the peak is unknown
+
+
+class QualityCheck(TypedDict):
+    value: float | None
+    floor: float  #: ``limits.min_quality.<metric>``: a minimum, or a maximum where lower is better
+    higher_is_better: bool
+    ok: bool | None  #: None: the run has no score for it (not scored, or unavailable)
+
+
+class Verdict(TypedDict, total=False):
+    """Whether a run meets the scenario's budget: ``limits.memory_budget_gb`` and ``limits.min_quality``
+    (:func:`vbench.verdicts.judge`). ``verdict`` is the first of :data:`VERDICTS` that applies."""
+
+    verdict: str  #: one of :data:`VERDICTS`
+    failed: list[str]  #: every failed check: "over_memory_budget", "below_quality"
+    memory: MemoryCheck | None  #: None: no memory budget set
+    quality: dict[str, QualityCheck]  #: metric name -> its floor check
+    reasons: list[str]  #: one sentence per failed or undecidable check, with the numbers
+    reference: bool  #: the run is the quality reference (its quality floors hold by definition)
+
+
+#: A run's budget verdict: ``not_run`` (status is not ok), ``over_memory_budget``, ``below_quality``,
+#: ``unknown`` (no check failed, but one lacks its number: a quality not scored yet), ``fits``, and
+#: ``no_budget`` (the scenario sets neither a memory budget nor a quality floor).
+VERDICTS = ("not_run", "over_memory_budget", "below_quality", "unknown", "fits", "no_budget")
+
+
 class GpuDevice(TypedDict, total=False):
     index: int
     name: str
@@ -253,6 +285,7 @@ class Record(TypedDict, total=False):
     flops: Flops
     outputs: Outputs
     quality: Quality
+    verdict: Verdict  #: the budget verdict, written when the run is recorded and again when it is scored
     env: Env
 
 

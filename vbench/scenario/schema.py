@@ -6,13 +6,14 @@ checks (frame counts per family, sweep axes) live in :mod:`vbench.scenario.expan
 
 from __future__ import annotations
 
+import math
 import re
 import typing
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from vbench.record import SCORERS
+from vbench.record import QUALITY, SCORERS
 from vbench.scenario.families import ARCH_MODELS, FAMILIES, SOURCES
 
 FamilyName = Literal["wan", "cogvideox", "ltx", "svd", "hunyuan", "mochi"]
@@ -26,6 +27,8 @@ CompileMode = Literal["default", "reduce-overhead", "max-autotune", "max-autotun
 Isolation = Literal["process", "group", "inline"]
 MetricName = Literal[SCORERS]  # what vbench.record.METRICS can score
 METRIC_NAMES = typing.get_args(MetricName)
+#: The quality metrics a ``limits.min_quality`` floor can name: those with a better direction.
+QUALITY_FLOORS = tuple(m.name for m in QUALITY if m.higher_is_better is not None)
 
 #: diffusers' attention backend names (``diffusers.models.attention_dispatch.AttentionBackendName``).
 ATTENTION_BACKENDS = (
@@ -214,8 +217,27 @@ class Measure(Section):
 
 class Limits(Section):
     timeout_s: float = Field(1800.0, gt=0.0, le=7 * 86400.0)  #: per run, build and warmup included
-    memory_budget_gb: float | None = Field(None, gt=0.0)  #: the card size a run must fit (reports)
-    host_memory_gb: float | None = Field(None, gt=0.0)  #: address-space limit of a worker process
+    #: the card a run must fit, in GiB: every record gets a verdict against it (:mod:`vbench.verdicts`)
+    memory_budget_gb: float | None = Field(None, gt=0.0, le=1e6)
+    host_memory_gb: float | None = Field(None, gt=0.0, le=1e6)  #: address-space limit of a worker process
+    #: quality floors, metric -> bound: a minimum where higher is better (psnr: 30), a maximum where
+    #: lower is better (lpips: 0.1); a run that misses one is ``below_quality``
+    min_quality: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("min_quality", mode="before")
+    @classmethod
+    def _floors(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        out = {}
+        for name, bound in v.items():
+            if name not in QUALITY_FLOORS:
+                raise ValueError(f"min_quality: {name!r} has no direction to hold a floor in; "
+                                 f"allowed: {', '.join(QUALITY_FLOORS)}")
+            if isinstance(bound, bool) or not isinstance(bound, (int, float)) or not math.isfinite(bound):
+                raise ValueError(f"min_quality.{name}: must be a finite number, got {bound!r}")
+            out[name] = float(bound)
+        return out
 
 
 class SweepSpec(Section):
