@@ -65,8 +65,11 @@ def test_wan_materializes_in_bf16_without_an_fp32_copy(monkeypatch):
 
     monkeypatch.setattr(torch, "empty", spy)
     built = build_pipeline({"family": "wan", "source": "arch", "name": "Wan2.1-T2V-1.3B", "num_layers": 1,
-                            "weights_seed": 0}, dtype=torch.bfloat16)
+                            "weights_seed": 0, "text_encoder": "pseudo"}, dtype=torch.bfloat16)
     monkeypatch.undo()
+    # text_encoder: pseudo is the behaviour from before the encoders were built: none, pseudo-embeddings
+    assert built.embeddings == "pseudo" and built.pipe.text_encoder is None and built.pipe.tokenizer is None
+    assert built.info["text_encoder"] == {"mode": "pseudo", "components": {}}
     denoiser = built.denoiser
     assert len(denoiser.blocks) == 1 and denoiser.config.num_attention_heads == 12
     keep = denoiser._keep_in_fp32_modules

@@ -18,6 +18,8 @@ def build(family: str = "wan", source: str = "tiny", **model):
 
     from vbench.models import build_pipeline
 
+    if source == "arch":  # the published text encoders (5.7 B parameters for Wan) do not fit these CPU tests
+        model.setdefault("text_encoder", "pseudo")
     return build_pipeline({"family": family, "source": source, "weights_seed": 0, **model}, dtype=torch.float32)
 
 

@@ -13,7 +13,8 @@ from vbench.scenario.schema import METRIC_NAMES
 
 _SOURCES = {
     "tiny": "built-in small config, seeded random weights; seconds on a CPU",
-    "arch": "full-size published architecture, random weights: true speed and memory, no download",
+    "arch": ("full-size published architecture and text encoders, random weights, no download: true speed and "
+             "memory; with text_encoder: pseudo the encoders are left out (no text-encode time or encoder memory)"),
     "hub": "from_pretrained(name, revision=…) with the real text encoders",
     "local": "a directory written by save_pretrained",
 }
@@ -65,19 +66,25 @@ def handle(args) -> int:
 
 
 def _models_table(with_params: bool) -> Table:
-    t = Table(title="published architectures (source: arch)")
-    for col in ("name", "family", "denoiser params", "vae params"):
+    t = Table(title="published architectures (source: arch; text encoders at full size unless text_encoder: pseudo)")
+    for col in ("name", "family", "denoiser params", "vae params", "text encoder params"):
         t.add_column(col)
-    counts = {}
+    counts, encoders = {}, {}
     if with_params:
-        from vbench.models import parameter_counts
+        from vbench.models import parameter_counts, text_encoder_counts
 
         for name, family in ARCH_MODELS.items():
-            counts[name] = parameter_counts({"family": family, "source": "arch", "name": name})
+            model = {"family": family, "source": "arch", "name": name}
+            counts[name], encoders[name] = parameter_counts(model), text_encoder_counts(model)
     for name, family in ARCH_MODELS.items():
         c = counts.get(name, {})
-        t.add_row(name, family, *(f"{c[k] / 1e9:.3f} B" if c.get(k) else "—" for k in ("denoiser", "vae")))
+        text = " + ".join(f"{_billions(e['parameters'])} ({e['class']})" for e in encoders.get(name, {}).values())
+        t.add_row(name, family, *(_billions(c[k]) if c.get(k) else "—" for k in ("denoiser", "vae")), text or "—")
     return t
+
+
+def _billions(n: int) -> str:
+    return f"{n / 1e9:.3f} B"
 
 
 def _scenarios_table(folder: Path) -> Table:

@@ -1,8 +1,8 @@
 """The ``tiny`` and ``arch`` sources: pipelines assembled from :class:`Component` data.
 
-``arch`` builds each published model on the meta device (no memory) and then materializes it
-parameter by parameter directly on the target device in the target dtype, with seeded random
-weights (:func:`vbench.models.materialize.materialize`). ``tiny`` builds small models for real on
+``arch`` builds each published model, its text encoders included (``text_encoder: full``), on the
+meta device (no memory) and then materializes it parameter by parameter directly on the target
+device in the target dtype, with seeded random weights (:func:`vbench.models.materialize.materialize`). ``tiny`` builds small models for real on
 the CPU in float32 (seeded) and then places them.
 """
 
@@ -14,10 +14,35 @@ from typing import Any
 from vbench.errors import UnsupportedError
 from vbench.models.components import Component
 
+TEXT_ENCODER_MODES = ("full", "pseudo")
 
-def arch_components(name: str | None, num_layers: int | None = None) -> tuple[str, dict[str, Component]]:
-    """(family, components) of the published model ``name``, the denoiser cut to ``num_layers`` blocks."""
+
+def text_encoder_mode(family: str, value: str | None) -> str:
+    """The ``text_encoder`` mode of an ``arch`` model: ``value``, or ``"full"`` when unset.
+
+    Raises:
+        UnsupportedError: an unknown mode, or ``pseudo`` for SVD (its image encoder is part of the
+            pipeline; there are no pseudo image embeddings).
+    """
+    mode = value or "full"
+    if mode not in TEXT_ENCODER_MODES:
+        raise UnsupportedError(f"text_encoder {value!r} is not a mode; allowed: {', '.join(TEXT_ENCODER_MODES)}")
+    if family == "svd" and mode == "pseudo":
+        raise UnsupportedError("text_encoder 'pseudo' does not apply to svd: its CLIP image encoder is always "
+                               "built at full size; allowed: full")
+    return mode
+
+
+def arch_components(name: str | None, num_layers: int | None = None,
+                    text_encoder: str | None = "full") -> tuple[str, dict[str, Component]]:
+    """(family, components) of the published model ``name``, the denoiser cut to ``num_layers`` blocks.
+
+    With ``text_encoder="full"`` the family's published text encoders and their hash tokenizers
+    (:data:`vbench.models.arch_text_encoders.ENCODERS`) follow the other parts, so the seeds of the
+    denoiser and VAE do not depend on the mode; with ``"pseudo"`` they are left out.
+    """
     from vbench.models.arch_configs import ARCH_CONFIGS
+    from vbench.models.arch_text_encoders import ENCODERS
     from vbench.models.components import cut_layers
     from vbench.models.specs import spec
     from vbench.scenario.families import ARCH_MODELS
@@ -29,6 +54,8 @@ def arch_components(name: str | None, num_layers: int | None = None) -> tuple[st
     parts = dict(ARCH_CONFIGS[name])
     attr = spec(family).denoiser_attr
     parts[attr] = cut_layers(parts[attr], spec(family).layer_keys, num_layers)
+    if text_encoder_mode(family, text_encoder) == "full":
+        parts.update(ENCODERS[family])
     return family, parts
 
 
@@ -57,12 +84,19 @@ def assemble(family: str, parts: dict[str, Any]) -> Any:
 
 
 def build_arch(model: dict[str, Any], *, device: Any, dtype: Any) -> tuple[Any, str, dict[str, Any]]:
-    """Build ``model`` (source ``arch``): returns (pipeline, family, extra info)."""
+    """Build ``model`` (source ``arch``): returns (pipeline, family, extra info).
+
+    With ``model["text_encoder"]`` ``"full"`` (or unset) the published text encoders are real
+    pipeline components with hash tokenizers: prompts then go through the pipeline's own
+    ``encode_prompt`` (the timed ``text_encode`` stage) at its padded sequence length, exactly the
+    call path of a ``hub`` model. With ``"pseudo"`` they are absent and seeded pseudo-embeddings of
+    the same shape are passed as ``prompt_embeds`` (no text-encode cost, no encoder memory).
+    """
     from vbench.models.components import make
     from vbench.models.materialize import materialize
 
     start = time.perf_counter()
-    family, parts = arch_components(model.get("name"), model.get("num_layers"))
+    family, parts = arch_components(model.get("name"), model.get("num_layers"), model.get("text_encoder"))
     if model.get("family") not in (None, family):
         raise UnsupportedError(f"{model.get('name')} is a {family} model, not {model.get('family')}")
     seed = int(model.get("weights_seed") or 0)

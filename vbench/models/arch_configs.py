@@ -7,12 +7,14 @@ from the released ``config.json`` files as reproduced by diffusers' own conversi
 script builds a class with its defaults (``AutoencoderKLWan()``), the values are written out
 here anyway so a change of diffusers' defaults cannot change what "Wan2.1-T2V-1.3B" means.
 
-Text encoders are never built for ``arch``; the pseudo-embeddings have the real width and length
-(umT5/T5-XXL 4096-d; Llama 4096-d + CLIP-L pooled 768-d), see :mod:`vbench.models.specs`.
+The text encoders (umT5-XXL, T5-XXL, Llama + CLIP-L) are in :mod:`vbench.models.arch_text_encoders`;
+with ``text_encoder: pseudo`` they are left out and pseudo-embeddings of the real width and length
+stand in (see :mod:`vbench.models.specs`).
 """
 
 from __future__ import annotations
 
+from vbench.models.arch_text_encoders import CLIP_VIT_H14_VISION
 from vbench.models.components import Component
 
 D = "diffusers"
@@ -141,10 +143,7 @@ ARCH_CONFIGS: dict[str, dict[str, Component]] = {
             in_channels=3, out_channels=3, down_block_types=("DownEncoderBlock2D",) * 4,
             block_out_channels=(128, 256, 512, 512), layers_per_block=2, latent_channels=4, sample_size=768,
             scaling_factor=0.18215, force_upcast=True)),
-        "image_encoder": Component(T, "CLIPVisionModelWithProjection", dict(
-            hidden_size=1280, intermediate_size=5120, num_attention_heads=16, num_hidden_layers=32,
-            patch_size=14, image_size=224, projection_dim=1024, hidden_act="gelu", layer_norm_eps=1e-5),
-            config_cls="CLIPVisionConfig"),
+        "image_encoder": CLIP_VIT_H14_VISION,
         # preprocessor_config.json: 224 px, OpenAI CLIP mean/std (CLIPImageProcessor's defaults).
         "feature_extractor": Component(T, "CLIPImageProcessor", dict(crop_size=224, size=224)),
         "scheduler": Component(D, "EulerDiscreteScheduler", dict(

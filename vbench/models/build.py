@@ -1,4 +1,4 @@
-"""``build_pipeline`` and ``parameter_counts``: one entry point per question, dispatching on the source."""
+"""``build_pipeline``, ``parameter_counts`` and ``text_encoder_counts``: one entry point per question, dispatching on the source."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def build_pipeline(model: dict[str, Any], *, device: Any = "cpu", dtype: Any = N
     """Build the pipeline that ``model`` (a RunSpec's ``model`` mapping) describes.
 
     Args:
-        model: ``{"family", "source", "name", "revision", "path", "weights_seed", "num_layers"}``.
+        model: ``{"family", "source", "name", "revision", "path", "weights_seed", "num_layers",
+            "text_encoder"}`` (``text_encoder``: ``arch`` only, ``"full"`` when unset or ``"pseudo"``).
         device: where the weights go (``"cpu"``, ``"cuda"``, ``"cuda:1"`` ...).
         dtype: weight dtype (``torch.bfloat16`` or a name like ``"bf16"``); default float32.
             Modules a model marks ``_keep_in_fp32_modules`` stay float32, as with ``from_pretrained``.
@@ -114,22 +115,52 @@ def parameter_counts(model: dict[str, Any]) -> dict[str, int]:
     """``{"denoiser": n, "vae": n}`` for ``model``, computed on the meta device (no weight memory).
 
     For ``hub`` and ``local`` only the component configs are read (from the cache when offline).
+    The text encoders are counted by :func:`text_encoder_counts`.
 
     >>> parameter_counts({"family": "wan", "source": "arch", "name": "Wan2.1-T2V-1.3B"})["denoiser"]
     1418996800
     """
-    from vbench.models.arch import arch_components, on_meta
+    from vbench.models.arch import on_meta
     from vbench.models.materialize import count_parameters
     from vbench.models.specs import spec
 
-    source = model.get("source")
-    if source in ("hub", "local"):
+    if model.get("source") in ("hub", "local"):
         from vbench.models.pretrained import config_counts
 
         return config_counts(model, model["family"])
+    family, parts = _component_data(model)
+    denoiser = on_meta(parts[spec(family).denoiser_attr], include_buffers=True)
+    vae = on_meta(parts["vae"], include_buffers=True)
+    return {"denoiser": count_parameters(denoiser), "vae": count_parameters(vae)}
+
+
+def text_encoder_counts(model: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{component: {"class": name, "parameters": n}}`` of the conditioning encoders ``model`` builds.
+
+    Counted on the meta device (no weight memory), for ``arch`` and ``tiny`` (whose components are
+    data). ``arch`` with ``text_encoder: pseudo`` and the tiny text families build none: ``{}``.
+
+    >>> text_encoder_counts({"source": "arch", "name": "Wan2.1-T2V-1.3B"})["text_encoder"]["parameters"]
+    5680910336
+    """
+    from vbench.models.arch import on_meta
+    from vbench.models.materialize import count_parameters
+    from vbench.models.specs import spec
+
+    family, parts = _component_data(model)
+    return {name: {"class": parts[name].cls, "parameters": count_parameters(on_meta(parts[name], include_buffers=True))}
+            for name in spec(family).encoders if name in parts}
+
+
+def _component_data(model: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(family, components as data) of an ``arch`` or ``tiny`` model, cut to its ``num_layers``."""
+    from vbench.models.arch import arch_components
+    from vbench.models.specs import spec
+
+    source = model.get("source")
     if source == "arch":
-        family, parts = arch_components(model.get("name"), model.get("num_layers"))
-    elif source == "tiny":
+        return arch_components(model.get("name"), model.get("num_layers"), model.get("text_encoder"))
+    if source == "tiny":
         from vbench.models.components import cut_layers
         from vbench.models.tiny import TINY
 
@@ -137,8 +168,7 @@ def parameter_counts(model: dict[str, Any]) -> dict[str, int]:
         parts = dict(TINY[family])
         attr = spec(family).denoiser_attr
         parts[attr] = cut_layers(parts[attr], spec(family).layer_keys, model.get("num_layers"))
-    else:
-        raise UnsupportedError(f"unknown model source {source!r}; known: {', '.join(SOURCES)}")
-    denoiser = on_meta(parts[spec(family).denoiser_attr], include_buffers=True)
-    vae = on_meta(parts["vae"], include_buffers=True)
-    return {"denoiser": count_parameters(denoiser), "vae": count_parameters(vae)}
+        return family, parts
+    if source in ("hub", "local"):
+        raise UnsupportedError(f"source {source!r} has no component data; its counts come from its config files")
+    raise UnsupportedError(f"unknown model source {source!r}; known: {', '.join(SOURCES)}")

@@ -20,7 +20,7 @@ class Component:
     config's arguments (``cls(config_cls(**kwargs))``).
     """
 
-    library: str  #: "diffusers" | "transformers"
+    library: str  #: "diffusers" | "transformers" | a module path
     cls: str
     kwargs: dict[str, Any] = field(default_factory=dict)
     config_cls: str | None = None
@@ -30,12 +30,12 @@ class Component:
         return replace(self, kwargs={**self.kwargs, **changes})
 
     def is_model(self) -> bool:
-        """Whether this component holds weights (an ``nn.Module``), not a scheduler or processor."""
-        return self.config_cls is not None or not (self.cls.endswith("Scheduler") or self.cls.endswith("Processor"))
+        """Whether this component holds weights (an ``nn.Module``), not a scheduler, processor or tokenizer."""
+        return self.config_cls is not None or not self.cls.endswith(("Scheduler", "Processor", "Tokenizer"))
 
 
 def resolve_class(library: str, name: str) -> type:
-    """The class ``name`` from ``diffusers`` or ``transformers``."""
+    """The class ``name`` from ``diffusers``, ``transformers`` or a module path (vbench's hash tokenizer)."""
     import importlib
 
     module = importlib.import_module(library)

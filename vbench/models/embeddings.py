@@ -1,9 +1,9 @@
 """Pseudo conditioning: deterministic stand-ins for text embeddings and SVD's input image.
 
-Without a text encoder (``tiny``, ``arch``, a ``local`` directory without one) the prompt is
-turned into seeded random embeddings of the real shape and dtype. The seed is the sha256 of the
-text, so the same prompt always gives the same tensors, in any process, and different prompts
-give different videos. The number of "tokens" marked valid grows with the prompt's word count,
+Without a text encoder (``tiny``, ``arch`` with ``text_encoder: pseudo``, a ``local`` directory
+without one) the prompt is turned into seeded random embeddings of the real shape and dtype. The
+seed is the sha256 of the text, so the same prompt always gives the same tensors, in any process,
+and different prompts give different videos. The number of "tokens" marked valid grows with the prompt's word count,
 the way a tokenizer's attention mask would.
 """
 

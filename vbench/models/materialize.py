@@ -7,9 +7,10 @@ Two entry points:
   full float32 copy anywhere; the peak extra memory is one parameter).
 * :func:`place` moves an already built module (tiny) with the same dtype rule.
 
-The dtype rule follows diffusers' loader: floating parameters take ``dtype`` except those under
-the model's ``_keep_in_fp32_modules`` (kept float32); persistent floating buffers take ``dtype``;
-non-persistent buffers (rotary tables and the like, computed at construction) keep their dtype.
+The dtype rule follows the model's own loader: floating parameters take ``dtype`` except those under
+the model's keep-in-fp32 modules (kept float32; diffusers' and transformers' rules differ, see
+:func:`_keep_fp32`); persistent floating buffers take ``dtype``; non-persistent buffers (rotary
+tables and the like, computed at construction) keep their dtype.
 """
 
 from __future__ import annotations
@@ -22,8 +23,20 @@ from typing import Any
 INIT_STD = 0.02  #: standard deviation of weight matrices, capped at 1/sqrt(fan_in)
 
 
-def _keep_fp32(module: Any) -> tuple[str, ...]:
-    return tuple(getattr(module, "_keep_in_fp32_modules", None) or ())
+def _keep_fp32(module: Any, dtype: Any) -> tuple[str, ...]:
+    """Names of the submodules kept float32 when ``module`` is built in ``dtype``, by its library's rule.
+
+    diffusers keeps ``_keep_in_fp32_modules`` float32 under any lower dtype; transformers only under
+    float16, plus ``_keep_in_fp32_modules_strict`` under float16 and bfloat16 (so T5's ``wo``
+    projections are bf16 in a bf16 pipeline, as ``from_pretrained(torch_dtype=torch.bfloat16)`` loads them).
+    """
+    import torch
+
+    keep = tuple(getattr(module, "_keep_in_fp32_modules", None) or ())
+    if type(module).__module__.startswith("transformers."):
+        strict = tuple(getattr(module, "_keep_in_fp32_modules_strict", None) or ())
+        keep = (keep if dtype == torch.float16 else ()) + (strict if dtype in (torch.float16, torch.bfloat16) else ())
+    return keep
 
 
 def param_dtype(name: str, keep_fp32: tuple[str, ...], dtype: Any) -> Any:
@@ -80,7 +93,7 @@ def materialize(module: Any, *, device: Any, dtype: Any, weights_seed: int) -> A
     """
     import torch
 
-    keep = _keep_fp32(module)
+    keep = _keep_fp32(module, dtype)
     done: dict[int, Any] = {}
     with torch.no_grad():
         for name, owner, local, tensor in _tensors(module, "param"):
@@ -104,7 +117,7 @@ def place(module: Any, *, device: Any, dtype: Any) -> Any:
     """Move a built module to ``device``, casting like ``from_pretrained(torch_dtype=dtype)``."""
     import torch
 
-    keep = _keep_fp32(module)
+    keep = _keep_fp32(module, dtype)
     with torch.no_grad():
         for name, owner, local, tensor in _tensors(module, "param"):
             target = _floating(tensor, param_dtype(name, keep, dtype))

@@ -19,7 +19,8 @@ class BuiltPipeline:
             conditioning image) or "text_encoder" (prompts go through the real encoders).
         load_s: wall seconds spent building or loading.
         info: plain-JSON facts: ``denoiser_params``, ``vae_params``, ``config`` (the denoiser's),
-            ``name``, ``text`` (conditioning shape), ``dtype``, ``device``.
+            ``name``, ``text`` (conditioning shape), ``dtype``, ``device``, ``text_encoder``
+            (``{"mode": "full" | "pseudo", "components": {...}}``, see :func:`encoder_info`).
         stage_methods: ``{"text_encode": (obj, name), "vae_decode": (obj, name)}``, methods the
             harness may wrap to time those stages. For SVD "text_encode" is the image encoding.
 
@@ -80,12 +81,31 @@ def finish(pipe: Any, *, family: str, source: str, name: str | None, embeddings:
     encoder = getattr(pipe, "image_encoder", None)
     if encoder is not None:
         info["image_encoder_params"] = count_parameters(encoder)
+    info["text_encoder"] = encoder_info(pipe, family, source, embeddings)
     info.update(extra or {})
     return BuiltPipeline(
         pipe=pipe, family=family, source=source, denoiser_attr=s.denoiser_attr, embeddings=embeddings,
         load_s=load_s, info=info,
         stage_methods={"text_encode": (pipe, s.encode_method), "vae_decode": (pipe.vae, "decode")},
     )
+
+
+def encoder_info(pipe: Any, family: str, source: str, embeddings: str) -> dict[str, Any]:
+    """``{"mode": "full" | "pseudo", "components": {name: {"class", "parameters"}}}`` of a pipeline.
+
+    ``full``: the pipeline's own conditioning encoders, at their published (``arch``) or loaded
+    (``hub``/``local``) size, run inside the timed ``text_encode`` stage. ``pseudo``: seeded
+    pseudo-embeddings stand in for them (``tiny``, ``arch`` with ``text_encoder: pseudo``, a
+    ``local`` directory without encoders); tiny SVD's small image encoder is listed but is not full.
+    """
+    from vbench.models.materialize import count_parameters
+    from vbench.models.specs import spec
+
+    s = spec(family)
+    components = {name: {"class": type(module).__name__, "parameters": count_parameters(module)}
+                  for name in s.encoders if (module := getattr(pipe, name, None)) is not None}
+    runs = embeddings == "text_encoder" if s.text_components else bool(components)
+    return {"mode": "full" if runs and source != "tiny" else "pseudo", "components": components}
 
 
 def _plain(value: Any) -> Any:

@@ -33,6 +33,8 @@ class FamilySpec:
     layer_keys: tuple[str, ...] = ("num_layers",)
     #: the method that encodes the conditioning (timed as the "text_encode" stage)
     encode_method: str = "encode_prompt"
+    #: pipeline components holding the conditioning encoders' weights (recorded in ``model_info.text_encoder``)
+    encoders: tuple[str, ...] = ("text_encoder",)
 
 
 #: Sequence length used by every tiny pipeline (FACTS.md: embeddings of shape (1, 16, dim)).
@@ -54,14 +56,14 @@ SPECS: dict[str, FamilySpec] = {
                           ("tokenizer", "text_encoder", "tokenizer_2", "text_encoder_2"),
                           text_dim_key="text_embed_dim", seq_len=256, mask="long",
                           pooled_dim_key="pooled_projection_dim", negatives=False,
-                          layer_keys=("num_layers", "num_single_layers")),
+                          layer_keys=("num_layers", "num_single_layers"), encoders=("text_encoder", "text_encoder_2")),
     # T5-XXL, 256 tokens, boolean mask (pipeline_mochi.py).
     "mochi": FamilySpec("mochi", "MochiPipeline", "transformer", ("tokenizer", "text_encoder"),
                         text_dim_key="text_embed_dim", seq_len=256, seq_len_key="max_sequence_length",
                         mask="bool"),
     # Image-conditioned: a CLIP image encoder always runs on the (pseudo) conditioning image.
     "svd": FamilySpec("svd", "StableVideoDiffusionPipeline", "unet", (), negatives=False,
-                      layer_keys=("layers_per_block",), encode_method="_encode_image"),
+                      layer_keys=("layers_per_block",), encode_method="_encode_image", encoders=("image_encoder",)),
 }
 
 

@@ -60,6 +60,17 @@ class ModelSpec(Section):
     path: str | None = None  #: local: a ``save_pretrained`` directory
     weights_seed: int = Field(0, ge=0)  #: tiny/arch: seed of the random weights
     num_layers: int | None = Field(None, ge=1)  #: arch: keep only this many blocks
+    #: arch: the published text encoders at full size, random weights (``full``, the default), or
+    #: seeded pseudo-embeddings instead (``pseudo``: no text-encode time or encoder memory; CPU tests)
+    text_encoder: Literal["full", "pseudo"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_encoder_default(cls, data: Any) -> Any:
+        # Resolved here, not at build time, so an arch run's identity says which encoders it measured.
+        if isinstance(data, dict) and data.get("source") == "arch" and data.get("text_encoder") is None:
+            data = {**data, "text_encoder": "full"}
+        return data
 
     @model_validator(mode="after")
     def _source_fields(self) -> ModelSpec:
@@ -78,6 +89,15 @@ class ModelSpec(Section):
             raise ValueError("path: source 'local' needs the directory written by save_pretrained")
         if self.source in ("tiny", "local") and self.num_layers is not None:
             raise ValueError("num_layers: only the 'arch' source can cut the number of blocks")
+        if self.source == "arch" and self.family == "svd" and self.text_encoder == "pseudo":
+            raise ValueError("text_encoder: svd is conditioned on an image and its CLIP image encoder is always "
+                             "built at full size; allowed for svd: full")
+        if self.source == "tiny" and self.text_encoder == "full":
+            raise ValueError("text_encoder: source 'tiny' has no full-size text encoders (it passes pseudo-"
+                             "embeddings); allowed for tiny: pseudo or unset; use source 'arch' for full-size ones")
+        if self.source in ("hub", "local") and self.text_encoder is not None:
+            raise ValueError(f"text_encoder: source {self.source!r} uses the encoders its model files hold; "
+                             "allowed: unset (the field chooses full or pseudo for source 'arch')")
         return self
 
 
