@@ -68,9 +68,30 @@ def test_script_prompt_shows_as_text(opened):
 
 def test_header_names_machines_and_counts(opened):
     text = opened[0].inner_text("#top")
-    assert "NVIDIA H100 80GB HBM3" in text and "CPU AMD EPYC" in text
     assert "quickstart" in text and "tiling" in text
     assert "15 runs" in text
+    machines = opened[0].inner_text("#machines")
+    assert "NVIDIA H100 80GB HBM3" in machines and "CPU AMD EPYC" in machines
+
+
+def test_the_answer_comes_first_and_is_readable(opened):
+    page = opened[0]
+    page.set_viewport_size({"width": 1280, "height": 900})
+    top = page.evaluate("() => ['answer', 'runs'].map(id => document.getElementById(id).getBoundingClientRect().top"
+                        " + window.scrollY)")
+    assert top[0] < 300 and top[0] < top[1]  # right under the title, above the table
+    answer = page.inner_text("#answer")
+    assert "Fastest within the budget: VAE tiling · no chunking" in answer
+    assert "No budget set; fastest overall: fp32 · no offload · 2 steps" in answer  # the CPU box tried offload
+    assert "Over the memory budget (1)" in answer
+    size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#answer .winner')).fontSize)")
+    assert size >= 14
+
+
+def test_previews_decode_in_the_browser(opened):
+    sizes = opened[0].evaluate("() => Array.from(document.querySelectorAll('#previews img')).map("
+                               "i => [i.complete, i.naturalWidth, i.naturalHeight])")
+    assert len(sizes) == 6 and all(done and w == 100 and h == 32 for done, w, h in sizes)
 
 
 def test_table_sorts_numerically(opened):

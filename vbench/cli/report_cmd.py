@@ -14,12 +14,16 @@ def register(sub) -> None:
     p.add_argument("--previews", type=int, default=None, metavar="N",
                    help="how many runs get video previews (default: 6; 0 turns them off)")
     p.add_argument("--title", default=None, help="the page title (default: names the scenarios)")
+    p.add_argument("--pool", action="store_true",
+                   help="a run repeated across sessions pools the raw latency samples of every repeat "
+                        "(default: its newest record is shown); the page says which")
     p.set_defaults(handler=handle)
 
 
 def handle(args) -> int:
     from vbench.report import DEFAULT_PREVIEWS, write_report
     from vbench.report.hardware import parse_price
+    from vbench.units import format_bytes
 
     try:
         prices = dict(parse_price(p) for p in args.price)
@@ -27,6 +31,7 @@ def handle(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     previews = DEFAULT_PREVIEWS if args.previews is None else max(0, args.previews)
-    path = write_report(args.results, args.output, prices=prices, previews=previews, title=args.title)
-    print(f"report: {path} ({path.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
+    path = write_report(args.results, args.output, prices=prices, previews=previews, title=args.title,
+                        pool=args.pool)
+    print(f"report: {path} ({format_bytes(path.stat().st_size)})", file=sys.stderr)
     return 0

@@ -1,16 +1,21 @@
 """The HTML report: ``vbench report RESULTS… -o report.html``.
 
-One self-contained file that opens offline (plotly.js inlined once): a header (scenarios,
-machines, dates, run counts by status), a sortable table of every run including the ones that
-did not finish, Pareto views, one figure per sweep axis, stage/step/memory breakdowns, a hardware
-comparison when several machines are present, and video previews. Reads stored results only;
-never imports torch.
+One self-contained file that opens offline (plotly.js inlined once). It opens with the answer: per
+scenario and machine, the fastest configuration within the memory budget and quality floors, its
+speedup and memory against the baseline, and the runs that failed the budget and why. Then a
+sortable table of every run including the ones that did not finish (one row per configuration when
+sessions repeat it), Pareto views, one figure per sweep axis, stage/step/memory breakdowns, a
+hardware comparison when several machines are present, animated video previews, and the machines.
+Reads stored results only; never imports torch.
 
-* :mod:`~vbench.report.data` -- results to the report's columns
+* :mod:`~vbench.report.data` -- results to the report's columns, with
+  :mod:`~vbench.report.settings` (resolved settings, short labels) and
+  :mod:`~vbench.report.repeats` (repeated runs, latency spread and noise)
+* :mod:`~vbench.report.answer` -- the answer panel
 * :mod:`~vbench.report.table` -- the summary table and the list of failed runs
 * :mod:`~vbench.report.pareto`, :mod:`~vbench.report.axis_figures`, :mod:`~vbench.report.breakdown`,
   :mod:`~vbench.report.hardware` -- the figure families
-* :mod:`~vbench.report.previews` -- frames, reference and error heatmap
+* :mod:`~vbench.report.previews` -- the run, its reference and their difference, animated
 * :mod:`~vbench.report.page` -- the page around them
 """
 
@@ -24,12 +29,12 @@ from vbench.store.layout import PathLike
 
 __all__ = ["DEFAULT_PREVIEWS", "build_report", "write_report"]
 
-#: Runs previewed by default; each costs roughly 10–40 kB of page.
+#: Runs previewed by default; each costs roughly 10–80 kB of page.
 DEFAULT_PREVIEWS = 6
 
 
 def build_report(paths: PathLike | Iterable[PathLike], *, prices: Mapping[str, float] | None = None,
-                 previews: int = DEFAULT_PREVIEWS, title: str | None = None) -> str:
+                 previews: int = DEFAULT_PREVIEWS, title: str | None = None, pool: bool = False) -> str:
     """The report of the results under ``paths`` as one HTML string.
 
     Args:
@@ -37,6 +42,8 @@ def build_report(paths: PathLike | Iterable[PathLike], *, prices: Mapping[str, f
         prices: US dollars per hour by (a substring of) machine name, for the cost per video.
         previews: how many runs get video previews.
         title: the page title; by default names the scenarios.
+        pool: a run repeated across sessions pools its raw latency samples (by default its newest
+            record is shown); the page says which.
 
     Raises:
         ResultsError: a path does not exist, a record has another schema version, or there are
@@ -46,7 +53,7 @@ def build_report(paths: PathLike | Iterable[PathLike], *, prices: Mapping[str, f
 
     from vbench import results
     from vbench.errors import ResultsError
-    from vbench.report import axis_figures, breakdown, hardware, page, pareto, table
+    from vbench.report import answer, axis_figures, breakdown, hardware, page, pareto, table
     from vbench.report import previews as preview_section
     from vbench.report.data import prepare
 
@@ -55,18 +62,20 @@ def build_report(paths: PathLike | Iterable[PathLike], *, prices: Mapping[str, f
         frame = results.load(paths)
     if frame.empty:
         raise ResultsError(f"no run records under {_names(paths)}")
-    data = prepare(frame)
+    data = prepare(frame, pool=pool)
     scenarios = sorted(data.runs["scenario"].dropna().unique())
     title = title or f"vbench report: {', '.join(scenarios)}"
     sections = [
         ("top", "", page.header(data, title)),
-        ("runs", "Runs", f'<div class="wrap">{table.summary(data)}</div>'),
+        ("answer", "The answer: fastest within the budget", answer.section(data, prices)),
+        ("runs", "Runs", table.summary(data, prices)),
         ("failed", "Runs that did not finish", table.failures(data)),
         ("pareto", "Pareto: latency, memory, quality", pareto.figures(data)),
         ("sweep", "Sweep axes", axis_figures.figures(data)),
         ("breakdown", "Breakdowns", breakdown.figures(data)),
         ("hardware", "Hardware comparison", hardware.section(data, prices)),
         ("previews", "Video previews", preview_section.section(data, previews)),
+        ("machines", "Machines", page.machines(data)),
     ]
     return page.assemble(title, sections)
 

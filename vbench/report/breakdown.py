@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vbench.report.data import GB, ReportData
+from vbench.report.data import ReportData, memory_unit
 from vbench.report.figure import PALETTE, figure, note, text, to_div, values
 
 MAX_BARS = 40
@@ -74,12 +74,12 @@ def _steps(ok: pd.DataFrame) -> str:
 
 
 def _memory(ok: pd.DataFrame) -> str:
-    return _stage_bars(ok, "memstage:", "Peak allocated memory per stage (GB)",
+    return _stage_bars(ok, "memstage:", "Peak allocated memory per stage",
                        "No device memory per stage: it needs the CUDA allocator, and no run here has it.")
 
 
 def _host_memory(ok: pd.DataFrame) -> str:
-    return _stage_bars(ok, "hoststage:", "Host RSS rise per stage, above the RSS at its start (GB)",
+    return _stage_bars(ok, "hoststage:", "Host RSS rise per stage, above the RSS at its start",
                        "No host memory per stage: it needs Linux with /proc/self/clear_refs writable.")
 
 
@@ -90,9 +90,10 @@ def _stage_bars(ok: pd.DataFrame, prefix: str, title: str, missing: str) -> str:
     has = ok.dropna(subset=[f"{prefix}{s}" for s in stages], how="all")
     runs = pick(has, MAX_BARS)
     names = _names(runs)
-    traces = [{"type": "bar", "orientation": "h", "y": names, "x": values(runs[f"{prefix}{stage}"] / GB),
+    scale, unit = memory_unit(*(runs[f"{prefix}{stage}"] for stage in stages))
+    traces = [{"type": "bar", "orientation": "h", "y": names, "x": values(runs[f"{prefix}{stage}"] / scale),
                "name": text(stage), "marker": {"color": PALETTE[i % len(PALETTE)]},
-               "hovertemplate": f"%{{y}}<br>{text(stage)}: %{{x:.3g}} GB<extra></extra>"} for i, stage in enumerate(stages)]
-    return to_div(figure(traces, f"{title}{_shown(len(runs), len(has))}", barmode="group",
-                         x="GB", height=max(300, 140 + 7 * len(stages) * len(runs)), yaxis={"autorange": "reversed"},
+               "hovertemplate": f"%{{y}}<br>{text(stage)}: %{{x:.3g}} {unit}<extra></extra>"} for i, stage in enumerate(stages)]
+    return to_div(figure(traces, f"{title} ({unit}){_shown(len(runs), len(has))}", barmode="group",
+                         x=unit, xaxis={"rangemode": "tozero"}, height=max(300, 140 + 7 * len(stages) * len(runs)), yaxis={"autorange": "reversed"},
                          legend={"y": 1.0, "x": 1.01, "orientation": "v"}))

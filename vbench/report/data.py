@@ -16,8 +16,10 @@ import numpy as np
 import pandas as pd
 
 from vbench.record import ALLOCATOR_STAGES, BY_NAME, HOST_STAGES, METRICS, QUALITY, STAGE_TIMES
+from vbench.units import GIB, MIB, format_bytes
 
-GB = 1e9
+__all__ = ["GIB", "MIB", "ReportData", "direction", "fmt_num", "fmt_quality", "format_bytes", "memory_unit",
+           "nested", "prepare"]
 
 
 @dataclass
@@ -29,6 +31,7 @@ class ReportData:
     quality: list[str] = field(default_factory=list)  #: quality metric names present, e.g. ["psnr"]
     machines: pd.DataFrame = field(default_factory=pd.DataFrame)  #: one row per machine
     problems: list[str] = field(default_factory=list)  #: unreadable lines of the results files
+    repeats: str = ""  #: what was done with runs repeated across sessions (empty: none were)
 
     @property
     def ok(self) -> pd.DataFrame:
@@ -47,22 +50,34 @@ def direction(name: str) -> int:
     return 0 if better is None else 1 if better else -1
 
 
-
-def prepare(frame: pd.DataFrame) -> ReportData:
+def prepare(frame: pd.DataFrame, *, pool: bool = False) -> ReportData:
     """Derive the report's columns from a :func:`vbench.results.load` frame.
 
-    Columns of ``ReportData.runs``: ``run_id label scenario status reason machine session started_at
-    reference_id config_id prompt videos_per_call budget_gb outputs_video source_file steps``; one
-    column per metric of :data:`vbench.record.METRICS` that any record holds, named by the metric
-    (``latency``, ``peak_memory``, ``psnr`` …, the number at its ``value_path``); ``latency.p90``
-    and ``peak_memory.source``; ``axis:<name>`` per sweep axis, ``stage:<name>`` (median seconds),
-    ``memstage:<name>`` (allocator peak bytes) and ``hoststage:<name>`` (host RSS rise) per stage.
+    Columns of ``ReportData.runs``: ``run_id label full_label scenario status reason machine session
+    started_at reference_id config_id role prompt videos_per_call budget_gb outputs_video source_file
+    steps text_encoder``; one column per metric of :data:`vbench.record.METRICS` that any record
+    holds, named by the metric (``latency``, ``peak_memory``, ``psnr`` …, the number at its
+    ``value_path``); ``latency.p10``, ``latency.p90``, ``latency.n``, ``latency.spread`` and
+    ``noise`` from the raw samples (:func:`~vbench.report.repeats.latency_stats`), ``samples``;
+    ``peak_memory.source``; ``reference`` (the run is a quality reference: its PSNR is infinite,
+    SSIM 1, LPIPS 0), ``verdict``, ``verdict_reasons`` and ``verdict_detail``
+    (:func:`vbench.verdicts.judge`); ``model_key``, ``workload_key`` and ``opt_default`` (every
+    optimization at its default); ``axis:<name>`` per sweep axis (a reference run, which has no
+    axes, gets its own settings there), ``stage:<name>`` (median seconds), ``memstage:<name>``
+    (allocator peak bytes) and ``hoststage:<name>`` (host RSS rise) per stage.
+
+    With ``pool`` a run repeated across sessions pools its raw latency samples; otherwise its
+    newest record is shown (:func:`~vbench.report.repeats.collapse`).
     """
+    from vbench.report import repeats, settings
+    from vbench.verdicts import judge
+
     col = _getter(frame)
     runs = pd.DataFrame(index=frame.index)
     runs["run_id"] = col("run_id", "").astype(str)
     label = col("label", None)
-    runs["label"] = [str(lb) if _present(lb) else rid for lb, rid in zip(label, runs["run_id"], strict=True)]
+    runs["full_label"] = [str(lb) if _present(lb) else rid for lb, rid in zip(label, runs["run_id"], strict=True)]
+    runs["label"] = runs["full_label"]
     for name in ("scenario", "status", "reason", "session", "started_at", "reference_id",
                  "config_id", "role", "source_file"):
         runs[name] = [(None if not _present(v) else str(v)) for v in col(name, None)]
@@ -76,11 +91,17 @@ def prepare(frame: pd.DataFrame) -> ReportData:
         runs[m.name] = values
         if m.group == "quality":
             quality.append(m.name)
-    runs["latency.p90"] = _num(col("timing.e2e.p90"))
+    runs["samples"] = [v if isinstance(v, list) else None for v in col("timing.e2e.samples", None)]
+    runs["fps_samples"] = [v if isinstance(v, list) else None for v in col("timing.fps.samples", None)]
+    stats = [repeats.latency_stats(s, med, p90) for s, med, p90 in
+             zip(runs["samples"], runs["latency"], _num(col("timing.e2e.p90")), strict=True)]
+    for name in ("latency", "latency.p10", "latency.p90", "latency.n", "latency.spread", "noise"):
+        runs[name] = [s[name] for s in stats]
     runs["peak_memory.source"] = [str(v) if _present(v) else None for v in col("memory.peak.source", None)]
     runs["videos_per_call"] = _num(col("spec.workload.num_videos_per_prompt")).fillna(1.0)
     runs["budget_gb"] = _num(col("spec.limits.memory_budget_gb"))
     runs["outputs_video"] = [v if isinstance(v, str) else None for v in col("outputs.video", None)]
+    runs["text_encoder"] = [str(v) if _present(v) else None for v in col("model_info.text_encoder.mode", None)]
     for prefix, key, name in ((STAGE_TIMES, "median", "stage"), (ALLOCATOR_STAGES, "peak_allocated_bytes", "memstage"),
                               (HOST_STAGES, "delta_rss_bytes", "hoststage")):
         for c in frame.columns:  # per-stage medians and memory, for the breakdowns
@@ -89,6 +110,15 @@ def prepare(frame: pd.DataFrame) -> ReportData:
     runs["steps"] = [v if isinstance(v, list) and v else None for v in col("timing.steps.median_by_step", None)]
     machine_names, machines = _machines(frame)
     runs["machine"] = machine_names
+    _mark_references(runs, col, quality)
+    verdicts = [judge(nested(row)) for row in frame.to_dict("records")]
+    runs["verdict"] = [v["verdict"] for v in verdicts]
+    runs["verdict_reasons"] = [list(v.get("reasons") or []) for v in verdicts]
+    runs["verdict_detail"] = verdicts
+    resolved = settings.resolve(frame)
+    runs["model_key"] = settings.key(resolved, "model.")
+    runs["workload_key"] = settings.key(resolved, "workload.")
+    runs["opt_default"] = settings.at_defaults(resolved)
     axes: dict[str, list[str]] = {}
     for c in frame.columns:
         if c.startswith("spec.axes."):
@@ -97,12 +127,64 @@ def prepare(frame: pd.DataFrame) -> ReportData:
             members = set(runs.loc[present, "scenario"].dropna())
             for scen in sorted(members):
                 axes.setdefault(scen, []).append(axis)
-            # null settings may come back as NaN: "none" within the axis's scenarios, blank elsewhere
-            runs[f"axis:{axis}"] = [_axis_value(v) if _present(v) or s not in members else "none"
-                                    for v, s in zip(frame[c], runs["scenario"], strict=True)]
+            own = resolved[axis] if axis in resolved.columns else pd.Series([None] * len(frame), index=frame.index)
+            # null settings may come back as NaN: "none" within the axis's scenarios, blank elsewhere; a
+            # run without axes (an extra reference run) shows its own setting
+            runs[f"axis:{axis}"] = [_axis_value(v) if _present(v) else
+                                    (_axis_value(o) if not has_axes and has_spec else "none") if s in members else None
+                                    for v, s, o, has_axes, has_spec in
+                                    zip(frame[c], runs["scenario"], own, _has_axes(frame), resolved["has_spec"],
+                                        strict=True)]
+    collapsed = repeats.collapse(runs, pool=pool)
+    runs = collapsed.runs
+    runs["label"] = settings.short_labels(runs, resolved.loc[runs.index])
     runs = runs.reset_index(drop=True)
     return ReportData(runs=runs, axes=axes, quality=quality, machines=machines,
-                      problems=list(frame.attrs.get("problems", [])))
+                      problems=list(frame.attrs.get("problems", [])), repeats=repeats.describe(collapsed))
+
+
+#: What a run scored against itself gets, where the scorer left the value out (PSNR is infinite).
+SELF_SCORES = {"psnr": math.inf, "ssim": 1.0, "lpips": 0.0}
+
+
+def _mark_references(runs: pd.DataFrame, col, quality: list[str]) -> None:
+    """``reference``: the run is a quality reference (``role`` reference, ``quality.reference``, or a
+    run other runs name as their reference); its self-scores filled in where they are missing."""
+    named = set(runs["reference_id"].dropna())
+    flagged = [v is True for v in col("quality.reference", None)]
+    runs["reference"] = [(role == "reference" or flag or (rid in named and not _present(ref)))
+                         for role, flag, rid, ref in zip(runs["role"], flagged, runs["run_id"], runs["reference_id"],
+                                                         strict=True)]
+    ok = runs["reference"] & (runs["status"] == "ok")
+    for name, score in SELF_SCORES.items():
+        if name in quality:
+            runs.loc[ok & runs[name].isna(), name] = score
+
+
+def _has_axes(frame: pd.DataFrame) -> list[bool]:
+    cols = [c for c in frame.columns if c.startswith("spec.axes.")]
+    if not cols:
+        return [False] * len(frame)
+    return list(frame[cols].map(lambda v: v is None or _present(v)).any(axis=1))
+
+
+def nested(row: dict[str, Any]) -> dict[str, Any]:
+    """A flat row of :func:`vbench.results.load` as the nested record it came from (NaN cells,
+    fields the record lacked, left out). Dotted keys inside a section (``spec.axes``) are split too."""
+    out: dict[str, Any] = {}
+    for name, v in row.items():
+        if isinstance(v, float) and math.isnan(v):
+            continue
+        node = out
+        *parents, leaf = str(name).split(".")
+        for part in parents:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                break
+            node = child
+        else:
+            node[leaf] = v
+    return out
 
 
 def _getter(frame: pd.DataFrame):
@@ -180,9 +262,18 @@ def _machines(frame: pd.DataFrame) -> tuple[list[str], pd.DataFrame]:
     return names, pd.DataFrame(rows)
 
 
-def fmt_bytes(value: float) -> str:
-    """Bytes as GB with 2 decimals, or an em dash when unknown."""
-    return "—" if value is None or not math.isfinite(value) else f"{value / GB:.2f} GB"
+def memory_unit(*columns: Any) -> tuple[float, str]:
+    """``(bytes per unit, unit)`` for a memory axis showing these values: GiB, or MiB when every
+    value is under 1 GiB (:mod:`vbench.units`' family)."""
+    top = max((float(np.nanmax(np.asarray(c, dtype=float))) for c in columns if np.asarray(c, dtype=float).size
+               and np.isfinite(np.asarray(c, dtype=float)).any()), default=0.0)
+    return (GIB, "GiB") if top >= GIB else (MIB, "MiB")
+
+
+def fmt_quality(name: str, value: Any, reference: bool = False) -> str:
+    """A quality score as shown: infinite PSNR is "∞", a reference run's scores say so."""
+    shown = "∞" if isinstance(value, float) and math.isinf(value) else fmt_num(value, 4)
+    return f"{shown} (reference)" if reference and shown != "—" else shown
 
 
 def fmt_num(value: Any, digits: int = 3) -> str:

@@ -76,6 +76,14 @@ def subplots(n: int, titles: list[str], gap: float = 0.07) -> dict[str, Any]:
     return layout
 
 
+def error_bars(median, p10, p90) -> dict:
+    """Plotly error bars from the median to p10 and p90 of each point (none where unknown)."""
+    med = np.asarray(values(median), dtype=float)
+    lo, hi = np.asarray(values(p10), dtype=float), np.asarray(values(p90), dtype=float)
+    return {"type": "data", "symmetric": False, "array": values(np.maximum(hi - med, 0)),
+            "arrayminus": values(np.maximum(med - lo, 0)), "thickness": 1.2, "width": 3, "color": "#555"}
+
+
 def hline(y: float, label: str, color: str = "#D55E00") -> tuple[dict, dict]:
     """A dashed horizontal line across the plot and its label: ``(shape, annotation)``."""
     return ({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": y, "y1": y,

@@ -12,7 +12,7 @@ import html
 import pandas as pd
 from plotly.offline import get_plotlyjs
 
-from vbench.report.data import ReportData, fmt_bytes
+from vbench.report.data import ReportData, format_bytes
 from vbench.report.figure import note
 
 STYLE = """
@@ -28,9 +28,20 @@ td.reason{white-space:normal;min-width:260px;max-width:420px;font-size:12px;colo
 .s-oom,.s-error,.s-timeout{background:#fbd5d0}.s-unsupported{background:#fbeecb}
 .note{color:#666;font-style:italic}.figure{min-height:300px}
 figure.preview{margin:12px 0;padding:8px;border:1px solid #e2e2e2;display:inline-block}
-.strip{display:flex;align-items:center;gap:8px;margin:3px 0}.strip span{width:220px;font-size:12px;color:#555}
-.strip img{image-rendering:pixelated;height:96px}.prompt{color:#555;font-size:12px}
+.prompt{color:#555;font-size:12px}
 .counts span{margin-right:12px}
+.answer{border:2px solid #0072B2;border-radius:6px;padding:4px 18px 10px;margin:12px 0 8px;background:#f6fafd}
+.answer h3{margin:10px 0 2px;font-size:18px}.answer h4{margin:10px 0 2px;font-size:15px;color:#333}
+.answer .winner{font-size:17px;margin:4px 0}.answer .pick{color:#0b4f7c}.answer ul{margin:2px 0 6px}
+.answer .budget,.answer .model{margin:2px 0;color:#444}.failed-kind{margin:6px 0 0;font-weight:600}
+.verdict{padding:1px 6px;border-radius:8px;font-size:12px;background:#eee;white-space:nowrap}
+.v-fits{background:#d4f3dc}.v-over_memory_budget,.v-below_quality{background:#fbd5d0}.v-unknown{background:#fbeecb}
+p.failed-kind.v-over_memory_budget,p.failed-kind.v-below_quality,p.failed-kind.v-unknown{background:none}
+td.verdict{white-space:normal;min-width:120px;max-width:320px}td.verdict .why{font-size:11px;color:#555}
+.ref{font-size:11px;padding:0 5px;border-radius:6px;background:#000;color:#fff}tr.reference td.label{font-weight:600}
+.noisy{color:#a33}.legend,.repeats{color:#555;font-size:13px;margin:4px 0}
+.preview img{image-rendering:pixelated;height:128px;display:block;margin:4px 0}
+.panels{display:flex;font-size:12px;color:#555}.panels span{flex:none;padding-right:4px;box-sizing:border-box}
 """
 
 SORTER = """
@@ -51,6 +62,7 @@ document.querySelectorAll("table.sortable th").forEach(function(th){
 
 
 def header(data: ReportData, title: str) -> str:
+    """The title and one line on what the results are: scenarios, dates, runs by status."""
     runs = data.runs
     scenarios = ", ".join(html.escape(s) for s in sorted(runs["scenario"].dropna().unique())) or "—"
     started = pd.to_datetime(runs["started_at"], errors="coerce", utc=True).dropna()
@@ -58,6 +70,14 @@ def header(data: ReportData, title: str) -> str:
     counts = runs["status"].value_counts()
     status = "".join(f'<span><span class="status s-{html.escape(s)}">{html.escape(s)}</span> {n}</span>'
                      for s, n in counts.items())
+    generated = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return (f"<h1>{html.escape(title)}</h1>"
+            f"<p>Scenarios: <b>{scenarios}</b> · runs: {when} · report generated {generated}</p>"
+            f'<p class="counts">{len(runs)} runs: {status}</p>')
+
+
+def machines(data: ReportData) -> str:
+    """The machines the results ran on, and lines of the results that hold no record."""
     cols = [("machine", "machine"), ("gpu", "GPU"), ("gpu_memory_bytes", "GPU memory"), ("driver", "driver"),
             ("cuda", "CUDA"), ("torch", "torch"), ("diffusers", "diffusers"), ("vbench", "vbench"),
             ("host", "host"), ("cpu", "CPU"), ("runs", "runs")]
@@ -67,22 +87,18 @@ def header(data: ReportData, title: str) -> str:
         for key, _ in cols:
             v = m.get(key)
             if key == "gpu_memory_bytes":
-                cells.append(fmt_bytes(float(v)) if v is not None and pd.notna(v) else "—")
+                cells.append(format_bytes(float(v)) if v is not None and pd.notna(v) else "—")
             else:
                 cells.append("—" if v is None or (isinstance(v, float) and pd.isna(v)) else html.escape(str(v)))
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    machines = ("<table class='data'><thead><tr>" + "".join(f"<th>{h}</th>" for _, h in cols)
-                + f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    table = ("<table class='data'><thead><tr>" + "".join(f"<th>{h}</th>" for _, h in cols)
+             + f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
     problems = ""
     if data.problems:
         shown = "".join(f"<li>{html.escape(p)}</li>" for p in data.problems[:20])
         problems = (f"<p><b>{len(data.problems)} line(s) of the results hold no readable record</b> "
                     f"and are not in this report:</p><ul>{shown}</ul>")
-    generated = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return (f"<h1>{html.escape(title)}</h1>"
-            f"<p>Scenarios: <b>{scenarios}</b> · runs: {when} · report generated {generated}</p>"
-            f'<p class="counts">{len(runs)} runs: {status}</p>'
-            f"<h3>Machines</h3>{machines}{problems}")
+    return table + problems
 
 
 def assemble(title: str, sections: list[tuple[str, str, str]]) -> str:

@@ -1,30 +1,34 @@
-"""Video previews: for a few runs, frames of the run, of its reference and their difference.
+"""Video previews that play: for a few runs, the run, its reference and their difference, animated.
 
-Each preview is three strips of a few evenly spaced frames, downscaled, as inline PNGs: the run,
-its reference run (same prompt and seed, same machine when possible) and a heatmap of the mean
-absolute difference over colour channels (black 0, white ≥ :data:`ERROR_FULL_SCALE` of 255).
-The number of previews is limited so that a report of hundreds of runs stays small; runs with
-the worst quality score are shown first.
+Each preview is one animated WebP (Pillow), inline as a data URI, of three panels side by side so
+that they play in step: the run, its reference run (same prompt and seed, same machine when
+possible) and a heatmap of the mean absolute difference over colour channels (black 0, white ≥
+:data:`ERROR_FULL_SCALE` of 255). Frames are downscaled to at most :data:`MAX_HEIGHT` pixels and
+:data:`MAX_FRAMES` frames (evenly spaced). The number of previews is limited so that a report of
+hundreds of runs stays small; runs with the worst quality score are shown first.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from vbench.errors import ResultsError
-from vbench.report import png
-from vbench.report.data import ReportData, direction, fmt_num
+from vbench.report.data import ReportData, direction, fmt_quality
 from vbench.report.figure import note
 from vbench.store import OutputStore
 
-FRAMES = 4
+MAX_FRAMES = 48
 MAX_HEIGHT = 96
+FRAME_MS = 100  #: how long each frame is shown
+WEBP_QUALITY = 80  #: lossy WebP quality (0–100): small enough for many previews, clear at this size
 ERROR_FULL_SCALE = 32  #: a difference of this many levels (of 255) or more is drawn white
+DISPLAY_HEIGHT = 128  #: pixels the page draws a preview at (page.STYLE: ``.preview img``)
 
 
 def _stops() -> np.ndarray:
@@ -38,20 +42,36 @@ _LUT = _stops()
 
 
 def _frames(video: np.ndarray) -> np.ndarray:
+    """At most :data:`MAX_FRAMES` evenly spaced RGB frames, at most :data:`MAX_HEIGHT` pixels high."""
+    from PIL import Image
+
     video = np.asarray(video)
     if video.ndim == 5:
         video = video[0]
-    idx = np.linspace(0, len(video) - 1, min(FRAMES, len(video))).round().astype(int)
-    frames = video[idx]
-    step = max(1, -(-frames.shape[1] // MAX_HEIGHT))
-    return frames[:, ::step, ::step, :3]
+    idx = np.linspace(0, len(video) - 1, min(MAX_FRAMES, len(video))).round().astype(int)
+    frames = np.ascontiguousarray(video[idx][..., :3], dtype=np.uint8)
+    h, w = frames.shape[1:3]
+    if h <= MAX_HEIGHT:
+        return frames
+    size = (max(1, round(w * MAX_HEIGHT / h)), MAX_HEIGHT)
+    return np.stack([np.asarray(Image.fromarray(f).resize(size, Image.Resampling.BOX)) for f in frames])
 
 
-def _strip(frames: np.ndarray) -> str:
-    gap = np.full((frames.shape[1], 2, 3), 255, np.uint8)
-    parts = [p for f in frames for p in (f, gap)][:-1]
-    data = base64.b64encode(png.encode(np.concatenate(parts, axis=1))).decode()
-    return f'<img alt="" src="data:image/png;base64,{data}">'
+def animation(panels: list[np.ndarray]) -> bytes:
+    """An animated WebP of ``panels`` (each ``(T, H, W, 3)`` uint8, same T and H) side by side."""
+    from PIL import Image
+
+    gap = np.full((*panels[0].shape[:2], 2, 3), 255, np.uint8)
+    joined = np.concatenate([p for panel in panels for p in (panel, gap)][:-1], axis=2)
+    images = [Image.fromarray(f) for f in joined]
+    out = io.BytesIO()
+    images[0].save(out, "WEBP", save_all=True, append_images=images[1:], duration=FRAME_MS, loop=0,
+                   quality=WEBP_QUALITY, method=4)
+    return out.getvalue()
+
+
+def _img(data: bytes, alt: str) -> str:
+    return f'<img alt="{html.escape(alt)}" src="data:image/webp;base64,{base64.b64encode(data).decode()}">'
 
 
 def _heatmap(run: np.ndarray, ref: np.ndarray) -> np.ndarray:
@@ -90,7 +110,7 @@ def section(data: ReportData, limit: int) -> str:
         except ResultsError:
             missing += 1
             continue
-        strips = [("run", _strip(video))]
+        panels, names = [video], ["run"]
         caption = f"{html.escape(str(r.label))} · {html.escape(str(r.scenario))} · {html.escape(str(r.machine))}"
         ref = _reference(by_id, r)
         if ref is not None:
@@ -99,15 +119,21 @@ def section(data: ReportData, limit: int) -> str:
             except ResultsError:
                 ref_video = None
             if ref_video is not None and ref_video.shape == video.shape:
-                strips.append((f"reference {html.escape(str(ref.label))}", _strip(ref_video)))
-                strips.append((f"|run − reference|, white ≥ {ERROR_FULL_SCALE}/255", _strip(_heatmap(video, ref_video))))
-        scores = " · ".join(f"{html.escape(q)} {fmt_num(data.runs.at[r.Index, q])}"
+                panels += [ref_video, _heatmap(video, ref_video)]
+                names += [f"reference {ref.label}", f"|run − reference|, white ≥ {ERROR_FULL_SCALE}/255"]
+        scores = " · ".join(f"{html.escape(q)} {fmt_quality(q, data.runs.at[r.Index, q], bool(r.reference))}"
                             for q in data.quality if pd.notna(data.runs.at[r.Index, q]))
-        rows = "".join(f'<div class="strip"><span>{name}</span>{img}</div>' for name, img in strips)
+        scale = DISPLAY_HEIGHT / video.shape[1]  # each name under its panel, as the page draws it
+        legend = "".join(f'<span style="width:{round((p.shape[2] + 2) * scale)}px">{html.escape(str(name))}</span>'
+                         for name, p in zip(names, panels, strict=True))
         prompt = html.escape(str(r.prompt))
         out.append(f'<figure class="preview"><figcaption>{caption}{" · " + scores if scores else ""}'
-                   f'<br><span class="prompt">prompt: {prompt}</span></figcaption>{rows}</figure>')
-    shown = f"<p>{len(out)} of {len(runs)} runs with stored videos shown (frames evenly spaced; worst quality first).</p>"
+                   f'<br><span class="prompt">prompt: {prompt}</span></figcaption>'
+                   f'{_img(animation(panels), "animated preview: " + ", ".join(names))}'
+                   f'<div class="panels">{legend}</div></figure>')
+    shown = (f"<p>{len(out)} of {len(runs)} runs with stored videos shown, animated (left to right: the run, its "
+             f"reference, their difference; at most {MAX_FRAMES} frames, {FRAME_MS} ms each; worst quality "
+             "first).</p>")
     if missing:
         shown += note(f"{missing} stored video(s) could not be read and were skipped.")
     return shown + "\n".join(out)
