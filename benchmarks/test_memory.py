@@ -7,7 +7,7 @@ MEMORY = {
     "name": "memory",
     "model": {"family": "wan", "source": "tiny"},
     "workload": {"num_frames": 17, "height": 128, "width": 128, "num_inference_steps": 2},
-    "measure": {"warmup": 1, "repeats": 2},
+    "measure": {"warmup": 1, "repeats": 2, "rel_ci": None},
     "reference": {"enabled": False},
     "sweep": {"zip": [{
         "offload": ["none", "model", "sequential", "none", "none", "none"],

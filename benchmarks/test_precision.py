@@ -5,7 +5,7 @@ import pytest
 from bench_paths import SCENARIOS
 
 
-@pytest.mark.vbench(SCENARIOS / "precision.yaml", set=["measure.repeats=2", "reference.enabled=false"])
+@pytest.mark.vbench(SCENARIOS / "precision.yaml", set=["measure.repeats=2", "measure.rel_ci=null", "reference.enabled=false"])
 def test_precision(vbench_record):
     precision = vbench_record["applied"]["precision"]
     assert precision["mode"] == vbench_record["spec"]["optimizations"]["precision"]

@@ -90,7 +90,18 @@ class Timing(TypedDict, total=False):
     unaccounted: Summary  #: e2e minus every stage and step: a check of the clock
     fps: Summary  #: frames per second of each call (plus ``of_median_latency``)
     frames_per_call: int
+    precision: Precision  #: how precisely the median latency is known, and why the repeats stopped
     unavailable: Unavailable
+
+
+class Precision(TypedDict):
+    """Why the measuring loop stopped (``measure.rel_ci``, ``max_repeats``, ``max_seconds``)."""
+
+    target_rel_ci: float | None  #: ``measure.rel_ci``
+    rel_ci: float | None  #: half-width of the median's bootstrap 95 % interval over the median
+    n: int  #: timed calls
+    reached: bool  #: the target was met (always, without one)
+    stopped: str  #: why, in words
 
 
 class AllocatorMemory(TypedDict, total=False):

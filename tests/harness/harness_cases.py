@@ -7,7 +7,7 @@ from vbench.scenario import expand, validate_document
 
 TINY_WAN = {"model": {"family": "wan", "source": "tiny"},
             "workload": {"num_frames": 5, "height": 32, "width": 32, "num_inference_steps": 2},
-            "measure": {"warmup": 1, "repeats": 2, "isolation": "inline", "flops": True},
+            "measure": {"warmup": 1, "repeats": 2, "rel_ci": None, "isolation": "inline", "flops": True},
             "reference": {"enabled": False}}
 
 

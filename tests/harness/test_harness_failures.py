@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 def test_every_failure_becomes_a_record_and_the_sweep_goes_on(tmp_path, hook_path):
     prompts = ["fine", "raise", "oom", "abort", "hang", "also fine"]
     runs = runs_of(TINY_WAN, workload={"prompts": prompts},
-                   measure={"isolation": "group", "warmup": 0, "repeats": 1, "flops": False},
+                   measure={"isolation": "group", "warmup": 0, "repeats": 1, "rel_ci": None, "flops": False},
                    limits={"timeout_s": 30, "host_memory_gb": 2})
     result = run_sweep(runs, out_dir=tmp_path, session="s1", hook=hook_path)
     by_prompt = {r["spec"]["workload"]["prompt"]: r for r in result.records}
@@ -39,7 +39,7 @@ def test_every_failure_becomes_a_record_and_the_sweep_goes_on(tmp_path, hook_pat
 
 def test_group_isolation_shares_a_worker_and_says_so(tmp_path):
     runs = runs_of(TINY_WAN, workload={"seeds": [0, 1]},
-                   measure={"isolation": "group", "warmup": 0, "repeats": 1, "flops": False})
+                   measure={"isolation": "group", "warmup": 0, "repeats": 1, "rel_ci": None, "flops": False})
     records = run_sweep(runs, out_dir=tmp_path).records
     assert [r["status"] for r in records] == ["ok", "ok"]
     first, second = (r["isolation"] for r in records)

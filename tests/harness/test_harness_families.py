@@ -21,7 +21,7 @@ SMALL = {"wan": (5, 32), "cogvideox": (9, 32), "ltx": (9, 32), "hunyuan": (5, 32
 def test_family_through_the_harness(family, tmp_path):
     frames, size = SMALL[family]
     _, runs = plan(ROOT / "scenarios" / f"tiny-{family}.yaml", [
-        "measure.isolation=inline", "measure.warmup=0", "measure.repeats=1", "measure.flops=false",
+        "measure.isolation=inline", "measure.warmup=0", "measure.repeats=1", "measure.rel_ci=null", "measure.flops=false",
         f"workload.num_frames={frames}", f"workload.height={size}", f"workload.width={size}",
         "sweep.product.precision=[bf16]"])
     records = run_sweep(runs, out_dir=tmp_path).records

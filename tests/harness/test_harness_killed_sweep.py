@@ -23,7 +23,7 @@ def test_killed_sweep_keeps_finished_records_and_resumes(tmp_path):
         "model": {"family": "wan", "source": "tiny"},
         "workload": {"num_frames": 5, "height": 32, "width": 32, "num_inference_steps": 2,
                      "seeds": list(range(6))},
-        "measure": {"isolation": "inline", "warmup": 0, "repeats": 1, "flops": False},
+        "measure": {"isolation": "inline", "warmup": 0, "repeats": 1, "rel_ci": None, "flops": False},
         "reference": {"enabled": False}}))
     out = tmp_path / "results"
     cmd = [sys.executable, "-m", "vbench", "run", str(scenario), "--out", str(out), "--session", "s"]

@@ -19,7 +19,7 @@ def record(tmp_path_factory):
     # a call of about half a second on 2 cores: the pipeline's fixed Python overhead outside every
     # stage (about 6 ms: scheduler set-up, latent hand-over, output assembly) stays near 1 % of it
     runs = runs_of(TINY_WAN, workload={"num_inference_steps": 3, "height": 128, "width": 128, "num_frames": 17},
-                   measure={"repeats": 3, "warmup": 1})
+                   measure={"repeats": 3, "rel_ci": None, "warmup": 1})
     result = run_sweep(runs, out_dir=out)
     rec = result.records[0]
     assert rec["status"] == "ok", rec.get("traceback")
@@ -50,7 +50,7 @@ def test_repeats_warmup_and_cold_start_are_reported_apart(record):
 
 
 def test_min_seconds_extends_the_repeats(tmp_path):
-    runs = runs_of(TINY_WAN, measure={"repeats": 1, "warmup": 0, "min_seconds": 1.5, "flops": False})
+    runs = runs_of(TINY_WAN, measure={"repeats": 1, "rel_ci": None, "warmup": 0, "min_seconds": 1.5, "flops": False})
     record = run_sweep(runs, out_dir=tmp_path).records[0]
     t = record["timing"]
     assert sum(t["e2e"]["samples"]) >= 1.5 and t["e2e"]["n"] >= 2 and t["cold_included"]
@@ -92,7 +92,7 @@ def test_a_changed_output_for_the_same_seed_is_flagged(tmp_path):
 
 
 def test_resume_skips_runs_stored_ok(tmp_path):
-    runs = runs_of(TINY_WAN, workload={"seeds": [0, 1]}, measure={"repeats": 1, "warmup": 0, "flops": False})
+    runs = runs_of(TINY_WAN, workload={"seeds": [0, 1]}, measure={"repeats": 1, "rel_ci": None, "warmup": 0, "flops": False})
     first = run_sweep(runs[:1], out_dir=tmp_path)
     second = run_sweep(runs, out_dir=tmp_path, resume=True)
     assert second.skipped == [first.records[0]["run_id"]]

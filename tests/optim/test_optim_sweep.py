@@ -18,7 +18,7 @@ def test_unsupported_combinations_become_records_in_a_normal_sweep(tmp_path):
            "workload": {"num_frames": 5, "height": 32, "width": 32, "num_inference_steps": 2},
            "sweep": {"product": {"offload": ["none", "model", "group-block"]},
                      "zip": [{"attention_backend": ["flash", "_native_math"]}]},
-           "measure": {"warmup": 0, "repeats": 1, "isolation": "inline", "flops": False},
+           "measure": {"warmup": 0, "repeats": 1, "rel_ci": None, "isolation": "inline", "flops": False},
            "reference": {"enabled": False}}
     runs = expand(validate_document(doc, source="test"))
     result = run_sweep(runs, out_dir=tmp_path)
@@ -37,7 +37,7 @@ def test_unsupported_combinations_become_records_in_a_normal_sweep(tmp_path):
 @pytest.mark.slow
 def test_precision_scenario_runs_every_mode(tmp_path):
     runs = expand(load_scenario(str(ROOT / "scenarios" / "precision.yaml")))
-    runs = [r.model_copy(update={"measure": r.measure.model_copy(update={"isolation": "inline", "repeats": 1,
+    runs = [r.model_copy(update={"measure": r.measure.model_copy(update={"isolation": "inline", "repeats": 1, "rel_ci": None,
                                                                          "flops": False})}) for r in runs]
     result = run_sweep(runs, out_dir=tmp_path)
     assert len(result.records) == 22, result.counts()

@@ -17,7 +17,7 @@ import pytest
 
 SCENARIO = {"name": "plugin", "model": {"family": "wan", "source": "tiny"},
             "workload": {"num_frames": 5, "height": 32, "width": 32, "num_inference_steps": 2},
-            "measure": {"warmup": 1, "repeats": 3, "flops": False}, "reference": {"enabled": False}}
+            "measure": {"warmup": 1, "repeats": 3, "rel_ci": None, "flops": False}, "reference": {"enabled": False}}
 
 @pytest.mark.vbench(SCENARIO)
 def test_case(vbench_record):
@@ -76,7 +76,7 @@ import pytest
 
 BASE = {"model": {"family": "wan", "source": "tiny"},
         "workload": {"num_frames": 5, "height": 32, "width": 32, "num_inference_steps": 1},
-        "measure": {"warmup": 0, "repeats": 1, "flops": False}, "reference": {"enabled": False}}
+        "measure": {"warmup": 0, "repeats": 1, "rel_ci": None, "flops": False}, "reference": {"enabled": False}}
 
 @pytest.mark.vbench({**BASE, "name": "offload", "optimizations": {"offload": "model"}})
 def test_offload(vbench_record):

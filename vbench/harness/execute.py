@@ -94,6 +94,8 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
         outputs=_outputs(video, [c["video_hash"] for c in ([cold] if cold is not calls[0] else []) + calls],
                          outputs_dir),
     )
+    if runner.stopped is not None:
+        record["timing"]["precision"] = runner.stopped
     if video.shape[1] != workload["num_frames"]:
         record["outputs"]["frames_mismatch"] = (f"asked for {workload['num_frames']} frames, the pipeline "
                                                 f"returned {video.shape[1]}")
@@ -102,20 +104,42 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
 
 
 def repeat_loop(runner: CallRunner, measure: dict, on_warm) -> tuple[dict, list[float], list[dict]]:
-    """The measuring loop: ``warmup`` calls (the first is the cold one), then timed calls until both
-    ``repeats`` and ``min_seconds`` are reached, at most ``max_repeats``. With no warmup the cold
-    call is the first timed one."""
+    """The measuring loop: ``warmup`` calls (the first is the cold one), then timed calls until
+    ``repeats`` and ``min_seconds`` are reached and the median is precise to ``rel_ci``, at most
+    ``max_repeats`` calls or ``max_seconds`` of timed calls. With no warmup the cold call is the
+    first timed one. Why it stopped is ``runner.stopped`` (:func:`enough`)."""
     cold = runner.call()
     warm_s = [cold["timing"].e2e_s]
     for _ in range(max(measure["warmup"] - 1, 0)):
         warm_s.append(runner.call()["timing"].e2e_s)
     on_warm()
     calls = [] if measure["warmup"] else [cold]
-    total = sum(c["timing"].e2e_s for c in calls)
-    while len(calls) < measure["max_repeats"] and (len(calls) < measure["repeats"] or total < measure["min_seconds"]):
+    while (stop := enough([c["timing"].e2e_s for c in calls], measure)) is None:
         calls.append(runner.call())
-        total += calls[-1]["timing"].e2e_s
+    runner.stopped = stop
     return cold, warm_s, calls
+
+
+def enough(samples: list[float], measure: dict) -> dict | None:
+    """None while more timed calls are needed; else why the loop stops, with the precision
+    reached (``timing.precision`` of the record). Checked between calls, outside every clock."""
+    from vbench.stats import relative_half_width
+
+    n, total, target = len(samples), sum(samples), measure.get("rel_ci")
+    if n < measure["repeats"] or total < measure["min_seconds"]:
+        if n < measure["max_repeats"] and (n == 0 or total < measure.get("max_seconds", float("inf"))):
+            return None
+    precision = relative_half_width(samples) if n else None
+    reached = target is None or (precision is not None and precision <= target)
+    if reached:
+        why = "repeats and min_seconds met" + ("" if target is None else f", median within ±{target:.1%}")
+    elif n >= measure["max_repeats"]:
+        why = f"max_repeats ({measure['max_repeats']}) reached before ±{target:.1%}"
+    elif total >= measure.get("max_seconds", float("inf")):
+        why = f"max_seconds ({measure['max_seconds']:g} s) reached before ±{target:.1%}"
+    else:
+        return None
+    return {"target_rel_ci": target, "rel_ci": precision, "n": n, "reached": reached, "stopped": why}
 
 
 class CallRunner:
@@ -130,6 +154,7 @@ class CallRunner:
         self.probe_inputs: tuple | None = None
         self.forwards_per_call: int | None = None
         self.last_video = None
+        self.stopped: dict | None = None  #: why the measuring loop stopped (:func:`enough`)
 
     def call(self, collect: bool = True) -> dict[str, Any]:
         """One measured call; ``collect=False``: the caller ran ``gc.collect()`` just before."""
