@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import derive, section
 
+from vbench.record import summarize
 from vbench.report import build_report
 from vbench.report.answer import speedup
 from vbench.report.data import prepare
@@ -52,9 +53,35 @@ def test_speedup_and_memory_against_the_baseline(tiling):
     expected, _ = change_intervals(np.array(best["samples"]), np.array(base["samples"]), "median")
     assert interval == pytest.approx(expected)
     answer = section(build_report(tiling), "answer")
-    assert f"<b>speedup {ratio:.3g}×</b> (slower) over the baseline <i>no VAE tiling · no chunking</i>" in answer
+    assert interval[0] < 1 < interval[1]  # 3 samples a side: 0.87× is not told apart from 1×
+    assert (f"<b>speedup {ratio:.3g}×</b> (no clear difference: the interval holds 1) over the baseline "
+            "<i>no VAE tiling · no chunking</i>") in answer
     assert f"(95% interval {interval[0]:.3g}×–{interval[1]:.3g}×)" in answer
     assert "peak memory 9.29 GiB vs 30.3 GiB for the baseline (−69%, −21.0 GiB)" in answer
+
+
+def test_a_clear_speedup_against_a_baseline_over_the_budget(golden, tmp_path):
+    rng = np.random.default_rng(0)
+
+    def change(rec):
+        budget(3.1)(rec)  # fp32 peaks at 3.23 GiB, bf16 at 3.03 GiB
+        seconds = 0.2 if rec["spec"]["optimizations"]["precision"] == "bf16" else 0.5
+        rec["timing"]["e2e"] = summarize(list(seconds * (1 + 0.02 * rng.standard_normal(10))), "s")
+    answer = section(build_report(derive(golden / "gpu-box" / "quickstart", tmp_path / "q", change)), "answer")
+    assert 'Fastest within the budget: <b class="pick">bf16 · 2 steps</b>' in answer
+    found = re.search(r"<b>speedup ([\d.]+)×</b> \(faster\) over the baseline <i>fp32 · 2 steps</i> "
+                      r"\(95% interval ([\d.]+)×–([\d.]+)×\)", answer)
+    assert found and 1 < float(found[2]) < float(found[1]) < float(found[3])
+    assert float(found[1]) == pytest.approx(2.5, rel=0.05)
+    assert "Over the memory budget (2)" in answer  # the fp32 runs, the baseline among them
+
+
+def test_with_a_gold_reference_the_baseline_is_the_default_run_of_the_same_workload(gold, tmp_path):
+    answer = section(build_report(derive(gold, tmp_path / "q", budget(3.1, {"psnr": 30}))), "answer")
+    # bf16 is scored against the 50-step gold run, but its speed is compared with fp32 at its own 2 steps
+    assert 'Fastest within the budget: <b class="pick">bf16 · 2 steps</b>' in answer
+    assert "over the baseline <i>fp32 · 2 steps</i>" in answer
+    assert "Over the memory budget (3)" in answer and "fp32 · 50 steps" in answer  # the gold run is judged too
 
 
 def test_the_verdict_is_a_table_column(tiling):
@@ -114,6 +141,13 @@ def test_text_encoder_mode_is_shown_where_the_model_is(golden, tmp_path):
             rec["model_info"]["text_encoder"] = {"mode": "pseudo"}
     page = build_report(derive(golden / "gpu-box" / "quickstart", tmp_path / "q", change))
     assert "Text encoders: pseudo text embeddings" in section(page, "answer")
+
+    def full(rec):
+        if rec.get("model_info") is not None:
+            rec["model_info"]["text_encoder"] = {"mode": "full", "components": {
+                "text_encoder": {"class": "UMT5EncoderModel", "parameters": 5_680_910_336}}}
+    page = build_report(derive(golden / "gpu-box" / "quickstart", tmp_path / "full", full))
+    assert "Text encoders: the published text encoders, at full size (5.68 B parameters)." in section(page, "answer")
     assert "Text encoders:" not in build_report(golden / "gpu-box" / "quickstart")  # old records say nothing
 
 

@@ -78,32 +78,6 @@ def test_reference_rows_are_marked_never_missing(golden):
         assert '<td class="num" data-v="1.0">1</td>' in row and '<td class="num" data-v="0.0">0</td>' in row
 
 
-@pytest.fixture(scope="module")
-def gold(golden, tmp_path_factory):
-    """The quickstart scored the new way: one gold reference (fp32, 50 steps, role reference, scored
-    against itself: PSNR null, SSIM 1, LPIPS 0) for every run, the fp32 runs included."""
-    def change(rec):
-        rec["reference_id"] = "gold00000000"
-        scores = rec["quality"]["scores"] if "quality" in rec else None
-        if scores is not None and "psnr" not in scores:  # the fp32 runs, now scored against the gold run
-            rec["quality"] = copy.deepcopy(bf16["quality"])
-            rec["quality"]["scores"]["psnr"]["value"] = 33.0 + rec["spec"]["workload"]["num_inference_steps"]
-        if rec["run_id"] == "e444d6c24386":
-            ref = copy.deepcopy(rec)
-            ref.update(run_id="gold00000000", config_id="goldconfig00", role="reference", reference_id=None,
-                       label="wan-tiny-fp32-steps50")
-            ref["spec"]["workload"]["num_inference_steps"] = 50
-            ref["spec"]["axes"] = {}
-            ref["timing"]["e2e"] = summarize([x * 12 for x in rec["timing"]["e2e"]["samples"]], "s")
-            ref["quality"] = {"reference": True, "reference_run_id": None, "scores": {
-                "psnr": {"value": None, "unit": "dB", "higher_is_better": True},
-                "ssim": {"value": 1.0, "unit": "", "higher_is_better": True},
-                "lpips": {"value": 0.0, "unit": "", "higher_is_better": False}}}
-            return [ref, rec]
-    bf16 = records(golden / "gpu-box" / "quickstart")[2]
-    return derive(golden / "gpu-box" / "quickstart", tmp_path_factory.mktemp("gold") / "quickstart", change)
-
-
 def test_a_gold_reference_is_in_the_table_and_the_steps_panel(gold):
     page = build_report(gold)
     table = section(page, "runs")

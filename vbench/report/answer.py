@@ -46,13 +46,15 @@ def section(data: ReportData, prices: Mapping[str, float] | None = None) -> str:
 
 
 def _model(runs: pd.DataFrame) -> str:
-    """Where the model is described: which text encoders ran, when the records say."""
-    modes = sorted(set(runs["text_encoder"].dropna()))
-    if not modes:
+    """Where the model is described: which text encoders ran and their size, when the records say."""
+    modes = runs.dropna(subset=["text_encoder"]).groupby("text_encoder", sort=True)["text_encoder_params"].max()
+    if modes.empty:
         return ""
-    said = {"full": "the published text encoders at full size", "pseudo":
+    said = {"full": "the published text encoders, at full size", "pseudo":
             "pseudo text embeddings (no text encoder: text-encode time and memory are not those of the real model)"}
-    return "<p class='model'>Text encoders: " + "; ".join(html.escape(said.get(m, m)) for m in modes) + ".</p>"
+    parts = [said.get(str(mode), str(mode)) + (f" ({params / 1e9:.3g} B parameters)" if mode == "full" and params > 0
+                                               else "") for mode, params in modes.items()]
+    return "<p class='model'>Text encoders: " + "; ".join(html.escape(p) for p in parts) + ".</p>"
 
 
 def _budget(runs: pd.DataFrame) -> str:
@@ -135,7 +137,10 @@ def _details(data: ReportData, best: pd.Series, ok: pd.DataFrame, price: float |
         ratio, interval = speedup(best, base)
         ci = (" (no interval: a side has fewer than 2 samples)" if interval is None else
               f" ({1 - ALPHA:.0%} interval {fmt_num(interval[0])}×–{fmt_num(interval[1])}×)")
-        word = "faster" if ratio > 1 else "slower" if ratio < 1 else "the same speed"
+        if interval is not None and interval[0] <= 1 <= interval[1]:
+            word = "no clear difference: the interval holds 1"
+        else:
+            word = "faster" if ratio > 1 else "slower" if ratio < 1 else "the same speed"
         items.append(f"<b>speedup {fmt_num(ratio)}×</b> ({word}) over the baseline "
                      f"<i>{html.escape(str(base['label']))}</i>{ci}")
         items.append(_memory_vs(best, base))

@@ -55,7 +55,7 @@ def prepare(frame: pd.DataFrame, *, pool: bool = False) -> ReportData:
 
     Columns of ``ReportData.runs``: ``run_id label full_label scenario status reason machine session
     started_at reference_id config_id role prompt videos_per_call budget_gb outputs_video source_file
-    steps text_encoder``; one column per metric of :data:`vbench.record.METRICS` that any record
+    steps text_encoder text_encoder_params``; one column per metric of :data:`vbench.record.METRICS` that any record
     holds, named by the metric (``latency``, ``peak_memory``, ``psnr`` …, the number at its
     ``value_path``); ``latency.p10``, ``latency.p90``, ``latency.n``, ``latency.spread`` and
     ``noise`` from the raw samples (:func:`~vbench.report.repeats.latency_stats`), ``samples``;
@@ -102,6 +102,8 @@ def prepare(frame: pd.DataFrame, *, pool: bool = False) -> ReportData:
     runs["budget_gb"] = _num(col("spec.limits.memory_budget_gb"))
     runs["outputs_video"] = [v if isinstance(v, str) else None for v in col("outputs.video", None)]
     runs["text_encoder"] = [str(v) if _present(v) else None for v in col("model_info.text_encoder.mode", None)]
+    counts = [c for c in frame.columns if c.startswith("model_info.text_encoder.components.") and c.endswith(".parameters")]
+    runs["text_encoder_params"] = _num(frame[counts].sum(axis=1, min_count=1)) if counts else math.nan
     for prefix, key, name in ((STAGE_TIMES, "median", "stage"), (ALLOCATOR_STAGES, "peak_allocated_bytes", "memstage"),
                               (HOST_STAGES, "delta_rss_bytes", "hoststage")):
         for c in frame.columns:  # per-stage medians and memory, for the breakdowns
@@ -111,7 +113,9 @@ def prepare(frame: pd.DataFrame, *, pool: bool = False) -> ReportData:
     machine_names, machines = _machines(frame)
     runs["machine"] = machine_names
     _mark_references(runs, col, quality)
-    verdicts = [judge(nested(row)) for row in frame.to_dict("records")]
+    # a run the others name as their reference is judged as one, though older records do not say so
+    verdicts = [judge({**nested(row), **({"role": "reference"} if ref else {})})
+                for row, ref in zip(frame.to_dict("records"), runs["reference"], strict=True)]
     runs["verdict"] = [v["verdict"] for v in verdicts]
     runs["verdict_reasons"] = [list(v.get("reasons") or []) for v in verdicts]
     runs["verdict_detail"] = verdicts

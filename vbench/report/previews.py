@@ -111,7 +111,8 @@ def section(data: ReportData, limit: int) -> str:
             missing += 1
             continue
         panels, names = [video], ["run"]
-        caption = f"{html.escape(str(r.label))} · {html.escape(str(r.scenario))} · {html.escape(str(r.machine))}"
+        caption = (f"{html.escape(str(r.label))}{' (quality reference)' if r.reference else ''} · "
+                   f"{html.escape(str(r.scenario))} · {html.escape(str(r.machine))}")
         ref = _reference(by_id, r)
         if ref is not None:
             try:
@@ -121,8 +122,9 @@ def section(data: ReportData, limit: int) -> str:
             if ref_video is not None and ref_video.shape == video.shape:
                 panels += [ref_video, _heatmap(video, ref_video)]
                 names += [f"reference {ref.label}", f"|run − reference|, white ≥ {ERROR_FULL_SCALE}/255"]
-        scores = " · ".join(f"{html.escape(q)} {fmt_quality(q, data.runs.at[r.Index, q], bool(r.reference))}"
-                            for q in data.quality if pd.notna(data.runs.at[r.Index, q]))
+        shown = [q for q in data.quality if pd.notna(data.runs.at[r.Index, q])]
+        scores = " · ".join(f"{html.escape(q)} {fmt_quality(q, data.runs.at[r.Index, q], bool(r.reference) and k == 0)}"
+                            for k, q in enumerate(shown))
         scale = DISPLAY_HEIGHT / video.shape[1]  # each name under its panel, as the page draws it
         legend = "".join(f'<span style="width:{round((p.shape[2] + 2) * scale)}px">{html.escape(str(name))}</span>'
                          for name, p in zip(names, panels, strict=True))

@@ -7,7 +7,7 @@ box (kept as they are, except that their videos are replaced by small synthetic 
 stay small), and derives from them:
 
 * ``gpu-box/quickstart``: the same run_ids on an H100 (faster, with allocator stages, NVML and energy),
-* ``gpu-box/tiling``: a second scenario with a 24 GB memory budget, a prompt holding ``<script>``,
+* ``gpu-box/tiling``: a second scenario with a 24 GiB memory budget, a prompt holding ``<script>``,
   a sweep over VAE tiling and frame chunking, and one ``oom`` and one ``unsupported`` run,
 * ``cpu-box/quickstart``: plus an ``unsupported`` offload run (offload needs an accelerator),
 
@@ -150,7 +150,7 @@ def main(template_path: str) -> None:
         for rec in gpu:
             w.write(rec)
 
-    # a second scenario on the GPU box: tiling x chunking at 24 GB budget, an OOM and an unsupported run
+    # a second scenario on the GPU box: tiling x chunking at a 24 GiB budget, an OOM and an unsupported run
     tiling_dir = HERE / "gpu-box" / "tiling"
     out = []
     cells = [(False, None, "ok", 31.0), (True, None, "ok", 9.5), (False, 8, "oom", None), (True, 8, "ok", 7.2),
