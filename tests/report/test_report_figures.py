@@ -101,3 +101,10 @@ def test_previews_downscale_large_videos():
     frames = _frames(video)
     assert frames.shape == (MAX_FRAMES, MAX_HEIGHT, round(832 * MAX_HEIGHT / 480), 3)
     assert len(animation([frames])) < 600_000
+
+
+def test_breakdown_rows_are_distinct_runs(page):
+    [stages] = by_title(page, "Time per stage")
+    names = stages["data"][0]["y"]
+    assert len(names) == len(set(names)) == 12  # short labels are unique per scenario and machine only
+    assert "fp32 · no offload · 2 steps · quickstart · CPU AMD EPYC" in names

@@ -27,8 +27,13 @@ def pick(runs: pd.DataFrame, limit: int) -> pd.DataFrame:
 
 
 def _names(runs: pd.DataFrame) -> list[str]:
-    several = runs["machine"].nunique() > 1
-    return [text(f"{r.label} · {r.machine}" if several else r.label) for r in runs.itertuples()]
+    """One distinct name per run: its short label, with the scenario and machine where several are
+    drawn (a short label is unique within a scenario and machine only), then its run_id if needed."""
+    scenarios, machines = runs["scenario"].nunique() > 1, runs["machine"].nunique() > 1
+    names = [" · ".join([str(r.label), *([str(r.scenario)] if scenarios else []), *([str(r.machine)] if machines else [])])
+             for r in runs.itertuples()]
+    clash = {n for n in names if names.count(n) > 1}
+    return [text(f"{n} ({r.run_id})" if n in clash else n) for n, r in zip(names, runs.itertuples(), strict=True)]
 
 
 def _shown(n: int, total: int) -> str:
