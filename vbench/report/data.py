@@ -169,7 +169,8 @@ def _has_axes(frame: pd.DataFrame) -> list[bool]:
     cols = [c for c in frame.columns if c.startswith("spec.axes.")]
     if not cols:
         return [False] * len(frame)
-    return list(frame[cols].map(lambda v: v is None or _present(v)).any(axis=1))
+    present = pd.concat([frame[c].map(lambda v: v is None or _present(v)) for c in cols], axis=1)
+    return list(present.any(axis=1))
 
 
 def nested(row: dict[str, Any]) -> dict[str, Any]:
