@@ -197,6 +197,7 @@ class Score(TypedDict, total=False):
 
 class Quality(TypedDict, total=False):
     reference_run_id: str | None  #: the run this one was scored against (None: it is a reference)
+    reference: bool  #: this run is the quality reference, scored against itself (PSNR infinite)
     scored_at: str
     device: str
     scores: dict[str, Score]  #: metric name (a ``quality`` row of :data:`METRICS`) -> score

@@ -67,7 +67,11 @@ def test_quality_is_written_into_each_record_and_loads_as_one_row_per_run(tmp_pa
     for key in ("mean_abs_frame_diff", "mean_abs_frame_diff_gap", "frame_ssim", "warping_error", "tof"):
         assert np.isfinite(run[f"quality.scores.{key}.value"]), key
     assert np.isfinite(run["quality.details.temporal.mean_abs_frame_diff_ref"])
-    assert df.loc["ref0", "quality.unavailable.psnr"] == "this run is its own reference"
+    ref = df.loc["ref0"]  # the reference is scored against itself: in every table, never missing
+    assert ref["quality.reference"] and ref["quality.details.psnr.infinite"]
+    assert np.isnan(ref["quality.scores.psnr.value"]) and "quality.unavailable.psnr" not in df.columns
+    assert ref["quality.scores.ssim.value"] == pytest.approx(1.0, abs=1e-6)
+    assert ref["quality.scores.mean_abs_frame_diff_gap.value"] == 0.0 and ref["quality.scores.tof.value"] == 0.0
     assert np.isfinite(df.loc["ref0", "quality.scores.mean_abs_frame_diff.value"])
     assert np.isnan(df.loc["oom1", "quality.scores.psnr.value"])
     assert score_session(path).scored == []  # already scored: nothing to do
@@ -83,6 +87,27 @@ def test_identical_video_gives_no_fake_psnr(tmp_path):
     same = {r["run_id"]: r for r in map(json.loads, path.read_text().splitlines())}["same"]["quality"]
     assert same["scores"]["psnr"]["value"] is None and "PSNR is infinite" in same["unavailable"]["psnr"]
     assert same["scores"]["ssim"]["value"] == pytest.approx(1.0)
+
+
+def test_a_run_of_another_resolution_is_resized_to_its_reference(tmp_path):
+    """A resolution sweep against one gold reference: the run's frames are resized (bicubic,
+    antialiased) to the reference's size before scoring, and the record says so."""
+    import torch
+
+    from vbench.metrics.frames import resize_frames
+
+    store = OutputStore(outputs_dir(tmp_path, SCENARIO))
+    y, x = np.mgrid[0:32, 0:32] / 32.0  # smooth frames, so a half-size copy is close after resizing back
+    ref = np.stack([np.stack([np.sin(3 * x + t / 4), np.cos(2 * y - t / 5), x * y], -1) for t in range(9)])[None]
+    ref = ((ref + 1) * 127).clip(0, 255).astype(np.uint8)  # (1, T, H, W, 3)
+    small = resize_frames(torch.from_numpy(ref), 16, 16).numpy()
+    path = _session(tmp_path, [_record("gold", store.put(ref)),
+                               _record("half", store.put(small), reference_id="gold", config_id="c2")])
+    score_session(path)
+    half = {r["run_id"]: r for r in map(json.loads, path.read_text().splitlines())}["half"]["quality"]
+    assert half["details"]["resize"]["from"] == [16, 16]
+    assert half["details"]["resize"]["to"] == [32, 32] and "bicubic" in half["details"]["resize"]["method"]
+    assert 30 < half["scores"]["psnr"]["value"] < 60 and "psnr" not in half["unavailable"]
 
 
 def test_reference_from_an_earlier_session_is_found(tmp_path):

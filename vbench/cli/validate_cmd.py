@@ -27,5 +27,5 @@ def handle(args) -> int:
         configs = len({r.config_id for r in runs})
         refs = sum(r.role == "reference" for r in runs)
         print(f"{path}: ok — scenario {scenario.name!r}, {len(runs)} runs ({configs} configurations, "
-              f"{refs} added reference runs)")
+              f"{refs} of them quality references)")
     return 2 if failed else 0

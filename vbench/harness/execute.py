@@ -20,6 +20,7 @@ from vbench.harness.instrument import ForwardProbe, stage_wrappers, supports_ste
 from vbench.harness.records import failure, header, now
 from vbench.harness.video_frames import to_uint8
 from vbench.store import video_hash
+from vbench.verdicts import judge
 
 
 def execute_run(spec: dict, *, session: str | None = None, outputs_dir: str | None = None,
@@ -41,6 +42,7 @@ def execute_run(spec: dict, *, session: str | None = None, outputs_dir: str | No
     finally:
         _release()
     record.update(session=session, started_at=started, finished_at=now(), isolation=isolation or {"mode": "inline"})
+    record["verdict"] = judge(record)  # judged again once quality is scored
     return record
 
 

@@ -40,6 +40,18 @@ def to_frames(video: torch.Tensor, device: torch.device | None = None) -> torch.
     return frames.float()
 
 
+def resize_frames(videos: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """``(N, T, H, W, C)`` uint8 videos with every frame resized to ``height`` x ``width``
+    (bicubic, antialiased when shrinking, rounded back to uint8), so a run of another resolution
+    is compared with its reference pixel for pixel at the reference's size."""
+    n, t, _, _, c = videos.shape
+    frames = to_frames(videos)
+    out = torch.nn.functional.interpolate(frames, size=(height, width), mode="bicubic", align_corners=False,
+                                          antialias=True)
+    out = out.clamp_(0.0, 1.0).mul_(255.0).round_().to(torch.uint8)
+    return out.permute(0, 2, 3, 1).reshape(n, t, height, width, c)
+
+
 def chunks(n: int, size: int) -> Iterator[slice]:
     """Slices ``[0, size), [size, 2 size), …`` covering ``range(n)``."""
     for start in range(0, n, size):

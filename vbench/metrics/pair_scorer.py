@@ -24,7 +24,7 @@ from vbench.env import pick_device
 from vbench.errors import UnsupportedError
 from vbench.metrics import temporal
 from vbench.metrics.frame_fidelity import FidelityMeter
-from vbench.metrics.frames import as_videos, chunks, to_frames
+from vbench.metrics.frames import as_videos, chunks, resize_frames, to_frames
 from vbench.metrics.lpips_alex import build_lpips
 from vbench.metrics.weights import WeightsMissing
 from vbench.record import BY_NAME, SCORERS, score
@@ -34,6 +34,7 @@ METRICS = SCORERS
 FIDELITY = ("psnr", "ssim", "lpips")
 #: Frames per device transfer.
 CHUNK = 16
+RESIZE_METHOD = "bicubic, antialiased (torch.nn.functional.interpolate), rounded to uint8"
 
 
 class PairScorer:
@@ -64,20 +65,38 @@ class PairScorer:
         return prof
 
     def score(self, video: Any, reference: Any | None, reference_key: str | None = None,
-              key: str | None = None) -> dict[str, Any]:
-        """The quality dict of ``video`` against ``reference`` (None: the video is its own reference,
-        and only its own temporal scores are computed). ``reference_key`` is the reference's hash;
-        ``key``, the video's own: a reference scored just before the runs that point at it has its
-        temporal profile computed once."""
+              key: str | None = None, *, own_reference: bool = False) -> dict[str, Any]:
+        """The quality dict of ``video`` against ``reference``.
+
+        ``reference`` None: with ``own_reference`` the video *is* the quality reference and is
+        scored against itself through the same code (SSIM 1, LPIPS 0, gaps 0; PSNR infinite,
+        stored as null with ``details.psnr.infinite``), so it appears in every table as the
+        reference, never as missing; without it there is no reference (``reference.enabled:
+        false``) and only the video's own temporal scores are computed. ``reference_key`` is the
+        reference's hash; ``key``, the video's own: a reference scored just before the runs that
+        point at it has its temporal profile computed once.
+
+        A reference of another resolution (a resolution sweep against one gold run): each frame
+        of the video is resized to the reference's height and width (bicubic, antialiased, back
+        to uint8) before any score, and ``details.resize`` says so. Other shape differences
+        (frames, videos, channels) leave the frame-by-frame scores unavailable, with the reason.
+        """
         videos = as_videos(video)
         quality: dict[str, Any] = {"scores": {}, "details": {}}
         unavailable: dict[str, str] = {}
         wanted = [m for m in FIDELITY if m in self.metrics]
+        if reference is None and own_reference:
+            reference, reference_key = videos, key
+            quality["reference"] = True
         if reference is None:
             for name in wanted:
-                unavailable[name] = "this run is its own reference"
+                unavailable[name] = "there is no reference run (reference.enabled is false)"
         else:
             refs = as_videos(reference)
+            if refs.shape != videos.shape and _same_but_size(refs.shape, videos.shape):
+                quality["details"]["resize"] = {"from": list(videos.shape[2:4]), "to": list(refs.shape[2:4]),
+                                                "method": RESIZE_METHOD}
+                videos = resize_frames(videos, refs.shape[2], refs.shape[3])
             if refs.shape != videos.shape:
                 for name in wanted:
                     unavailable[name] = (f"the video is shaped {tuple(videos.shape)}, its reference "
@@ -87,6 +106,9 @@ class PairScorer:
         if "temporal" in self.metrics:
             self._temporal(videos, reference, reference_key if reference is not None else key, quality,
                            unavailable)
+        if quality.get("reference") and "psnr" in quality["scores"]:
+            unavailable.pop("psnr", None)  # infinite by definition, not missing
+            quality["details"]["psnr"]["infinite"] = True
         quality["unavailable"] = unavailable
         return quality
 
@@ -122,8 +144,9 @@ class PairScorer:
             return
         ref_shape = None if reference is None else tuple(as_videos(reference).shape)
         try:
-            if reference is None:  # a reference itself: its profile is kept for the runs that follow
-                run, ref = self.temporal_profile(videos, reference_key), None
+            if reference is None or reference is videos:  # a reference: its profile is kept for the runs that follow
+                run = self.temporal_profile(videos, reference_key)
+                ref = None if reference is None else run
             else:
                 run = temporal.profile(videos, self.device, self.lpips_model)
                 ref = self.temporal_profile(reference, reference_key) if ref_shape == videos.shape else None
@@ -143,3 +166,8 @@ class PairScorer:
                 quality["scores"][name] = score(name, value)
             else:  # the reference's own values, tOF's window: not scores of this run
                 quality["details"].setdefault("temporal", {})[name] = value
+
+
+def _same_but_size(a: tuple, b: tuple) -> bool:
+    """Two (N, T, H, W, C) shapes that differ in height and width only."""
+    return a[:2] == b[:2] and a[-1] == b[-1]

@@ -225,6 +225,8 @@ def _runs(scenario: Scenario, configs: list[tuple], source: str) -> list[RunSpec
             if ref is not None and ref.run_id != run.run_id:
                 references.setdefault(ref.run_id, ref)
                 run = run.model_copy(update={"reference_id": ref.run_id})
+            elif ref is not None:  # this configuration is the reference: marked, and scored against itself
+                run = run.model_copy(update={"role": "reference"})
             runs.append(run)
     have = {r.run_id for r in runs}
     extra = [r for rid, r in references.items() if rid not in have]

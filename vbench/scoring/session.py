@@ -27,6 +27,7 @@ from vbench.record import metric, now, score
 from vbench.store import OutputStore, read_all, read_records
 from vbench.store.jsonl import replace_lines
 from vbench.store.layout import OUTPUTS_DIR
+from vbench.verdicts import judge
 
 
 @dataclass
@@ -90,7 +91,8 @@ def score_session(path: str | os.PathLike[str], *, console: Any = None, device: 
                 cache.put(sha, video)
             else:
                 ref_sha, ref_video = cache.get(known, ref_id)
-            quality.update(scorer.score(video, ref_video, ref_sha, key=sha))
+            quality.update(scorer.score(video, ref_video, ref_sha, key=sha,
+                                        own_reference=ref_id is None and _is_reference(record, known)))
             if "fvd" in metrics:  # features while the videos are in memory; the sets are formed at the end
                 fvd.features(sha, video)
                 if ref_sha is not None:
@@ -99,9 +101,12 @@ def score_session(path: str | os.PathLike[str], *, console: Any = None, device: 
             quality.setdefault("unavailable", {})["all"] = f"scoring failed: {type(exc).__name__}: {exc}"
             quality["traceback"] = traceback.format_exc(limit=8)
         scored[line] = {**record, "quality": quality}
+        scored[line]["verdict"] = judge(scored[line])
         result.scored.append(record["run_id"])
         _report(console, record, quality)
     fvd.finish(scored, known)
+    for rec in scored.values():  # FVD may name a floor too
+        rec["verdict"] = judge(rec)
     _rewrite(path, original, scored)
     if console is not None:
         console.print(f"quality written for {len(scored)} runs → {path}")
@@ -142,6 +147,13 @@ def _known_runs(path: Path) -> dict[str, dict]:
         if record["status"] == "ok" and (record.get("outputs") or {}).get("video"):
             known[record["run_id"]] = {**record, _SESSION_FILE: Path(source).stem}
     return known
+
+
+def _is_reference(record: dict, known: dict[str, dict]) -> bool:
+    """The run is the quality reference: marked so, or pointed at by another run (records written
+    before references were marked)."""
+    return record.get("role") == "reference" or any(
+        rec.get("reference_id") == record["run_id"] for rec in known.values())
 
 
 def _config(record: dict) -> str:
@@ -235,9 +247,8 @@ def _report(console: Any, record: dict, quality: dict) -> None:
     parts = [f"{metric(name).label} {entry['value']:.4g}{' ' + entry['unit'] if entry.get('unit') else ''}"
              for name, entry in scores.items() if isinstance(entry.get("value"), (int, float)) and name in _SHOWN]
     missing = quality.get("unavailable") or {}
-    if quality.get("reference_run_id") is None and record.get("reference_id") is None:
-        parts.insert(0, "the reference run (fidelity is measured against it)")
-        missing = {k: v for k, v in missing.items() if v != "this run is its own reference"}
+    if quality.get("reference"):
+        parts = ["the quality reference (scored against itself: PSNR infinite)", *parts]
     if missing:
         parts.append("; ".join(f"{name} unavailable: {why}" for name, why in sorted(missing.items())))
     console.print(f"  {record.get('label') or record['run_id']}: " + ("; ".join(parts) or "scored"))
