@@ -72,15 +72,18 @@ def test_counts_property(steps, precisions, sizes, n_prompts, n_seeds, drop):
             expand(s)
         return
     runs = expand(s)
-    own = [r for r in runs if r.role == "run"]
+    added = [r for r in runs if not r.axes]  # references the sweep does not hold
+    own = [r for r in runs if r.axes]
+    assert all(r.role == "reference" for r in added)
     assert len(own) == len(steps) * kept_precisions * len(sizes) * n_prompts * n_seeds
+    # a sweep run that is its own reference is marked as the reference, and points at nothing
+    assert all((r.role == "reference") == (r.reference_id is None) for r in own)
     # every non-reference run's reference exists in the list and is the fp32 run of the same workload
     by_id = {r.run_id: r for r in runs}
     for r in own:
         ref = by_id[r.reference_id] if r.reference_id else r
         assert ref.optimizations.precision == "fp32"
         assert ref.workload == r.workload
-    added = [r for r in runs if r.role == "reference"]
     assert math.prod([len(steps), len(sizes), n_prompts, n_seeds]) >= len(added)
     assert runs[: len(added)] == added  # added references run first
 
@@ -109,7 +112,18 @@ def test_reference_overrides_and_disabled_reference():
     refs = [r for r in runs if r.role == "reference"]
     assert [r.workload.num_inference_steps for r in refs] == [8]
     off = expand(scenario(sweep={"product": {"precision": ["fp32", "bf16"]}}, reference={"enabled": False}))
-    assert all(r.reference_id is None for r in off) and len(off) == 2
+    assert all(r.reference_id is None and r.role == "run" for r in off) and len(off) == 2
+
+
+def test_a_gold_reference_workload_scores_every_step_count_against_one_run():
+    """reference.workload pins the gold run: 2 and 4 steps, fp32 and bf16, all against fp32 at 4
+    steps, which is itself a run of the sweep and marked as the reference."""
+    runs = expand(scenario(sweep={"product": {"precision": ["fp32", "bf16"], "num_inference_steps": [2, 4]}},
+                           reference={"workload": {"num_inference_steps": 4}}))
+    assert len(runs) == 4  # no extra run: the gold configuration is in the sweep
+    gold = [r for r in runs if r.role == "reference"]
+    assert [(g.optimizations.precision, g.workload.num_inference_steps) for g in gold] == [("fp32", 4)]
+    assert {r.reference_id for r in runs if r.role == "run"} == {gold[0].run_id}
 
 
 def test_short_and_dotted_axis_names_are_the_same_axis():

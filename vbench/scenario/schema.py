@@ -261,10 +261,10 @@ class Limits(Section):
         out = {}
         for name, bound in v.items():
             if name not in QUALITY_FLOORS:
-                raise ValueError(f"min_quality: {name!r} has no direction to hold a floor in; "
+                raise ValueError(f"{name!r} is not a quality metric with a better direction; "
                                  f"allowed: {', '.join(QUALITY_FLOORS)}")
             if isinstance(bound, bool) or not isinstance(bound, (int, float)) or not math.isfinite(bound):
-                raise ValueError(f"min_quality.{name}: must be a finite number, got {bound!r}")
+                raise ValueError(f"the floor of {name} must be a finite number, got {bound!r}")
             out[name] = float(bound)
         return out
 
