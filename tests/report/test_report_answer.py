@@ -84,6 +84,12 @@ def test_with_a_gold_reference_the_baseline_is_the_default_run_of_the_same_workl
     assert "Over the memory budget (3)" in answer and "fp32 · 50 steps" in answer  # the gold run is judged too
 
 
+def test_the_quality_floor_is_drawn(tiling):
+    from conftest import figures
+    [lq] = [f for f in figures(build_report(tiling)) if "latency vs psnr" in f["layout"]["title"]["text"]]
+    assert lq["layout"]["shapes"][0]["y0"] == 35 and lq["layout"]["annotations"][0]["text"] == "PSNR floor 35"
+
+
 def test_the_verdict_is_a_table_column(tiling):
     table = section(build_report(tiling), "runs")
     heads = re.findall(r"<th>([^<]*)</th>", table)

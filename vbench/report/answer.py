@@ -162,8 +162,10 @@ def _memory_vs(best: pd.Series, base: pd.Series) -> str:
         return f"peak memory {format_bytes(a)} (baseline {format_bytes(b)})"
     change = a / b - 1
     small = " — a small difference" if abs(a - b) < 0.05 * GIB and abs(change) < 0.05 else ""
-    return (f"peak memory {format_bytes(a)} vs {format_bytes(b)} for the baseline "
-            f"({change:+.0%}, {'+' if a >= b else '−'}{format_bytes(abs(a - b))}{small})").replace("(-", "(−")
+    share = f"{change:+.1%}" if abs(change) < 0.01 else f"{change:+.0%}"
+    text = (f"peak memory {format_bytes(a)} vs {format_bytes(b)} for the baseline "
+            f"({share}, {'+' if a >= b else '−'}{format_bytes(abs(a - b))}{small})")
+    return text.replace("(-", "(−")
 
 
 def _failed(runs: pd.DataFrame) -> str:

@@ -153,8 +153,14 @@ def _latency_quality(data: ReportData, scenario: str, runs: pd.DataFrame, q: str
                        "name": f"{text(machine)}: Pareto front"})
     better = "higher" if direction(q) > 0 else "lower"
     where = f"; reference (∞) drawn at the top, {top:.4g}" if top is not None else ""
+    extra: dict = {}
+    floors = sorted({v["quality"][q]["floor"] for v in runs["verdict_detail"] if q in (v.get("quality") or {})})
+    if floors:
+        floor = floors[-1] if direction(q) > 0 else floors[0]  # the strictest, where budgets differ
+        shape, label = hline(floor, f"{BY_NAME[q].label} floor {floor:g}")
+        extra.update(shapes=[shape], annotations=[label])
     return figure(traces, f"{scenario}: latency vs {q} ({better} is better; ringed: Pareto-optimal; "
-                          f"whiskers: p10–p90{where})", x="latency, median (s)", y=_qtitle(q))
+                          f"whiskers: p10–p90{where})", x="latency, median (s)", y=_qtitle(q), **extra)
 
 
 def quality_y(scores: pd.Series) -> tuple[pd.Series, float | None]:

@@ -26,7 +26,7 @@ from vbench.store import OutputStore
 MAX_FRAMES = 48
 MAX_HEIGHT = 96
 FRAME_MS = 100  #: how long each frame is shown
-WEBP_QUALITY = 80  #: lossy WebP quality (0–100): small enough for many previews, clear at this size
+WEBP_QUALITY = 60  #: lossy WebP quality (0–100): a page of previews stays small; clear enough at this size
 ERROR_FULL_SCALE = 32  #: a difference of this many levels (of 255) or more is drawn white
 DISPLAY_HEIGHT = 128  #: pixels the page draws a preview at (page.STYLE: ``.preview img``)
 
@@ -66,7 +66,7 @@ def animation(panels: list[np.ndarray]) -> bytes:
     images = [Image.fromarray(f) for f in joined]
     out = io.BytesIO()
     images[0].save(out, "WEBP", save_all=True, append_images=images[1:], duration=FRAME_MS, loop=0,
-                   quality=WEBP_QUALITY, method=4)
+                   quality=WEBP_QUALITY, method=6)
     return out.getvalue()
 
 
