@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from vbench.record import BY_NAME, DEFAULT_RULES, STATISTICS, Metric, lookup, metric, number
-from vbench.stats import change_intervals, statistic
+from vbench.stats import change_intervals, noise, statistic
 
 __all__ = ["DEFAULT_RULES", "Comparison", "Row", "Rule", "RuleError", "compare", "compare_records", "parse_rule"]
 
@@ -139,6 +139,7 @@ class Row:
     rule: str | None = None
     verdict: str = "ok"  #: regression | improvement | ok | undecided | no data
     note: str = ""
+    noise: str | None = None  #: why a side's samples are too few or too spread to trust (:func:`vbench.stats.noise`)
 
 
 @dataclass
@@ -256,6 +257,9 @@ def _compare_metric(run_id: str, label: str, rule: Rule, ra: Mapping, rb: Mappin
         return row
     row.delta = vb - va
     row.ratio = vb / va if va else None
+    if found.kind == "samples":
+        flags = [f"{side} {why}" for side, x in (("base", xa), ("new", xb)) if len(x) and (why := noise(x))]
+        row.noise = "; ".join(flags) or None
     if len(xa) >= 2 and len(xb) >= 2:
         row.ci, row.ci_delta = _bootstrap(xa, xb, rule.stat, alpha)
         row.p_value = _mann_whitney(xa, xb)

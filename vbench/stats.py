@@ -67,3 +67,25 @@ def change_intervals(xa: np.ndarray, xb: np.ndarray, stat: str = "median", alpha
     ratios = ratios[np.isfinite(ratios)]
     ratio = tuple(float(v) for v in np.percentile(ratios, q)) if len(ratios) else None
     return ratio, (float(lo_d), float(hi_d))
+
+
+#: A sampled measurement is noisy when its p10–p90 spread is more than this fraction of its median.
+NOISE_SPREAD = 0.10
+
+
+def noise(samples: Sequence[float]) -> str | None:
+    """Why a measurement's raw samples are too few or too spread to trust, or None.
+
+    >>> noise([1.0]), noise([1.0, 1.01, 0.99]), noise([1.0, 2.0, 3.0])
+    ('single sample', None, 'high spread: p10–p90 is 80% of the median')
+    """
+    x = np.asarray([v for v in samples if v is not None], dtype=float)
+    if len(x) == 0:
+        return "no samples"
+    if len(x) == 1:
+        return "single sample"
+    med = float(np.median(x))
+    p10, p90 = np.percentile(x, [10, 90])
+    if med > 0 and (p90 - p10) / med > NOISE_SPREAD:
+        return f"high spread: p10–p90 is {(p90 - p10) / med:.0%} of the median"
+    return None

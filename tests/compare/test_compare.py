@@ -73,8 +73,19 @@ def test_an_8x_slowdown_with_3_and_3_samples_is_caught(seed):
 
 @pytest.mark.parametrize("seed", range(5))
 def test_a_2x_slowdown_at_the_default_repeats_is_caught(seed):
-    base, new = [record("a", noisy(seed, 3, noise=0.05))], [record("a", noisy(seed + 50, 3, scale=2.0, noise=0.05))]
+    from vbench.scenario.schema import Measure
+
+    n = Measure().repeats  # the fewest samples a default run has
+    base, new = [record("a", noisy(seed, n, noise=0.05))], [record("a", noisy(seed + 50, n, scale=2.0, noise=0.05))]
     assert compare_records(base, new, LATENCY).rows[0].verdict == "regression"
+
+
+def test_noisy_samples_are_flagged_beside_the_verdict():
+    base, new = [record("a", [1.0])], [record("a", [1.0, 1.5, 2.2, 1.1])]
+    (row,) = compare_records(base, new, LATENCY).rows
+    assert row.noise == "base single sample; new high spread: p10–p90 is 74% of the median"
+    (quiet,) = compare_records([record("a", noisy(0, 20))], [record("a", noisy(1, 20))], LATENCY).rows
+    assert quiet.noise is None
 
 
 def test_an_interval_entirely_within_the_threshold_passes():
