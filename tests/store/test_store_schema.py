@@ -75,7 +75,7 @@ def test_migrate_file_upgrades_and_keeps_damaged_lines(tmp_path, make_record, ne
     mode = path.stat().st_mode
     assert migrate_file(path) == 2
     assert path.stat().st_mode == mode
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.jsonl"]  # no temp file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".s.jsonl.lock", "s.jsonl"]  # no temp file left
     result = read_records(path)
     assert [r["schema_version"] for r in result.records] == [NEXT, NEXT]
     assert [r["timing"]["e2e"]["median"] for r in result.records] == [1.5, 2.5]

@@ -2,6 +2,8 @@
 
 Each record is one line, written with a single ``write`` then flushed and fsynced, so a sweep
 killed at any moment leaves every finished record intact; at worst the last line is cut short.
+Appends and rewrites hold the session's lock (:mod:`vbench.store.session_lock`), so concurrent
+writers and a rescore never lose a record.
 The reader reports such a line as a :class:`ReadProblem` (file and line number) and goes on.
 
 >>> import tempfile, pathlib
@@ -26,10 +28,14 @@ from vbench.store.jsondata import to_json_data
 from vbench.store.layout import PathLike
 from vbench.store.read_result import ReadProblem, ReadResult
 from vbench.store.schema import validate_for_write
+from vbench.store.session_lock import session_lock
 
 
 class RecordWriter:
-    """Appends records to one ``.jsonl`` file; use as a context manager, one writer per file.
+    """Appends records to one ``.jsonl`` file; use as a context manager. Any number of writers may
+    append to one file, from any process, while it is rescored or migrated: each record is
+    appended under the session's lock (:mod:`vbench.store.session_lock`) to the file that is at
+    the path *now*, so a rewrite that renames a new file over it loses nothing.
 
     Args:
         path: the file; its parent directories are created. An existing file is appended to,
@@ -38,7 +44,7 @@ class RecordWriter:
 
     def __init__(self, path: PathLike):
         self.path = Path(path)
-        self._fh = None
+        self._open = False
 
     def __enter__(self) -> RecordWriter:
         self.open()
@@ -48,20 +54,19 @@ class RecordWriter:
         self.close()
 
     def open(self) -> None:
-        """Open the file for appending (done by ``with``)."""
+        """Get ready to append (done by ``with``): the folder and the file are created; nothing is
+        held open between records."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh = open(self.path, "ab")  # noqa: SIM115 -- closed in close()
-        if self._fh.tell() > 0 and not _ends_with_newline(self.path):
-            self._fh.write(b"\n")  # keep the cut line apart, so the next record stays whole
+        with session_lock(self.path), open(self.path, "ab"):
+            pass
+        self._open = True
 
     def close(self) -> None:
-        """Close the file; records already written are on disk."""
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+        """Stop appending; records already written are on disk."""
+        self._open = False
 
     def write(self, record: Mapping[str, Any]) -> None:
-        """Validate ``record``, append it as one line, then flush and fsync.
+        """Validate ``record``, append it as one line under the session lock, flush and fsync.
 
         Non-finite floats are stored as ``null``; when one sits in a dict, the dict's
         ``unavailable`` mapping gains the reason (a value is never silently 0 or missing).
@@ -70,12 +75,16 @@ class RecordWriter:
             ValueError: the record is invalid (see :func:`vbench.store.schema.validate_for_write`).
             TypeError: a value is not JSON data.
         """
-        if self._fh is None:
+        if not self._open:
             raise ValueError(f"RecordWriter for {self.path} is not open; use it in a with-block")
         validate_for_write(record)
-        self._fh.write(record_line(record) + b"\n")
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        line = record_line(record) + b"\n"
+        with session_lock(self.path), open(self.path, "ab") as fh:
+            if fh.tell() > 0 and not _ends_with_newline(self.path):
+                line = b"\n" + line  # keep a cut line apart, so this record stays whole
+            fh.write(line)
+            fh.flush()
+            os.fsync(fh.fileno())
 
 
 def record_line(record: Mapping[str, Any]) -> bytes:
@@ -100,13 +109,14 @@ def replace_lines(path: PathLike, original: bytes, new_lines: Mapping[int, Mappi
             nothing is written.
     """
     path = Path(path)
-    current = path.read_bytes()
-    if not current.startswith(original):
-        raise ResultsError(f"{path} changed since it was read (not by appending); nothing was written")
     lines = original.split(b"\n")
     for number, record in new_lines.items():
         lines[number - 1] = record_line(record)
-    atomic_write(path, b"\n".join(lines) + current[len(original):])
+    with session_lock(path):  # no writer appends between this read and the rename
+        current = path.read_bytes()
+        if not current.startswith(original):
+            raise ResultsError(f"{path} changed since it was read (not by appending); nothing was written")
+        atomic_write(path, b"\n".join(lines) + current[len(original):])
 
 
 def read_records(path: PathLike) -> ReadResult:

@@ -1,0 +1,66 @@
+"""No finished record is lost, whatever runs concurrently: writers in other processes append while
+the file is rescored (renamed over), and two writers share one session."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+
+from vbench.record import SCHEMA_VERSION
+from vbench.store import read_records
+from vbench.store.jsonl import replace_lines
+
+WRITER = textwrap.dedent("""
+    import sys, time
+    from vbench.store import RecordWriter
+    path, tag, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    with RecordWriter(path) as w:
+        for i in range(n):
+            w.write({"schema_version": %d, "run_id": f"{tag}{i}", "status": "ok", "scenario": "s"})
+            time.sleep(0.003)
+""" % SCHEMA_VERSION)
+
+
+def writer(path, tag, n):
+    return subprocess.Popen([sys.executable, "-c", WRITER, str(path), tag, str(n)])
+
+
+def test_records_appended_while_the_file_is_rescored_are_all_kept(tmp_path):
+    path = tmp_path / "s" / "session.jsonl"
+    proc = writer(path, "w", 150)
+    rewrites = 0
+    while proc.poll() is None:
+        if path.exists():
+            original = path.read_bytes()
+            read = read_records(path)
+            if read.records:  # rescore the first record, as `vbench score` does, renaming a new file over it
+                first = {**read.records[0], "quality": {"scored_at": str(rewrites)}}
+                replace_lines(path, original, {read.sources[0][1]: first})
+                rewrites += 1
+        time.sleep(0.005)
+    assert proc.returncode == 0 and rewrites > 5
+    ids = [r["run_id"] for r in read_records(path).records]
+    assert sorted(ids) == sorted(f"w{i}" for i in range(150))  # every record, once
+    assert json.loads(path.read_text().splitlines()[0])["quality"]["scored_at"] == str(rewrites - 1)
+
+
+def test_two_writers_into_one_session_both_land_completely(tmp_path):
+    path = tmp_path / "s" / "shared.jsonl"
+    procs = [writer(path, tag, 80) for tag in ("a", "b")]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    read = read_records(path)
+    assert read.problems == []
+    assert sorted(r["run_id"] for r in read.records) == sorted([f"a{i}" for i in range(80)] + [f"b{i}" for i in range(80)])
+
+
+def test_the_lock_is_a_hidden_sidecar_that_readers_do_not_see(tmp_path):
+    from vbench.store import RecordWriter, read_all
+
+    path = tmp_path / "s" / "one.jsonl"
+    with RecordWriter(path) as w:
+        w.write({"schema_version": SCHEMA_VERSION, "run_id": "x", "status": "ok", "scenario": "s"})
+    assert (tmp_path / "s" / ".one.jsonl.lock").exists()
+    assert [r["run_id"] for r in read_all([tmp_path]).records] == ["x"]
