@@ -203,6 +203,7 @@ class Quality(TypedDict, total=False):
     scores: dict[str, Score]  #: metric name (a ``quality`` row of :data:`METRICS`) -> score
     details: dict[str, dict[str, Any]]  #: bookkeeping per metric: videos, the FVD set, tOF's window …
     unavailable: Unavailable  #: metric name -> why it has no score
+    rescore_failed: Unavailable  #: metric -> why a rescore gave no value (the earlier value is kept)
     traceback: str
 
 

@@ -130,6 +130,28 @@ def test_missing_weights_are_recorded_as_unavailable_with_the_fetch_command(tmp_
     assert run["scores"]["psnr"]["value"] > 20  # the weight-free metrics are still computed
 
 
+def test_a_rescore_without_weights_keeps_the_computed_scores_and_says_why(tmp_path, monkeypatch):
+    from vbench.metrics import lpips_alex
+
+    _, records = _setup(tmp_path, metrics=("psnr", "lpips"))
+    path = _session(tmp_path, records)
+    score_session(path)
+    before = {r["run_id"]: r for r in map(json.loads, path.read_text().splitlines())}["run0"]["quality"]
+    assert before["scores"]["lpips"]["value"] > 0
+    monkeypatch.setenv("VBENCH_CACHE", str(tmp_path / "empty-cache"))  # the weights are gone now
+    lpips_alex._build.cache_clear()
+    try:
+        score_session(path, force=True)
+    finally:
+        lpips_alex._build.cache_clear()
+    after = {r["run_id"]: r for r in map(json.loads, path.read_text().splitlines())}["run0"]["quality"]
+    assert after["scores"]["lpips"] == before["scores"]["lpips"]  # the computed value stays
+    assert "lpips" not in after["unavailable"]
+    assert "vbench weights fetch lpips" in after["rescore_failed"]["lpips"]
+    assert before["scored_at"] in after["rescore_failed"]["lpips"]
+    assert after["scores"]["psnr"]["value"] == pytest.approx(before["scores"]["psnr"]["value"])
+
+
 class _FakeExtractor:
     """Stands in for I3D in plumbing tests: 400 deterministic features per clip."""
 

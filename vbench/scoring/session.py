@@ -105,8 +105,10 @@ def score_session(path: str | os.PathLike[str], *, console: Any = None, device: 
         result.scored.append(record["run_id"])
         _report(console, record, quality)
     fvd.finish(scored, known)
-    for rec in scored.values():  # FVD may name a floor too
-        rec["verdict"] = judge(rec)
+    for line, rec in scored.items():
+        previous = next((r for n, r in todo if n == line), {}).get("quality")
+        _keep_computed(rec["quality"], previous)
+        rec["verdict"] = judge(rec)  # FVD may name a floor too
     _rewrite(path, original, scored)
     if console is not None:
         console.print(f"quality written for {len(scored)} runs → {path}")
@@ -147,6 +149,29 @@ def _known_runs(path: Path) -> dict[str, dict]:
         if record["status"] == "ok" and (record.get("outputs") or {}).get("video"):
             known[record["run_id"]] = {**record, _SESSION_FILE: Path(source).stem}
     return known
+
+
+def _keep_computed(quality: dict, previous: dict | None) -> None:
+    """A rescore never replaces a computed score by an unavailable one (weights missing this time,
+    a crash): the stored value stays, and ``quality.rescore_failed`` says why the new attempt
+    gave none."""
+    if not previous:
+        return
+    old_scores, scores = previous.get("scores") or {}, quality.setdefault("scores", {})
+    unavailable = quality.setdefault("unavailable", {})
+    for name, entry in old_scores.items():
+        if not isinstance((entry or {}).get("value"), (int, float)):
+            continue
+        if isinstance((scores.get(name) or {}).get("value"), (int, float)):
+            continue
+        why = unavailable.pop(name, None) or unavailable.get("all") or "the new attempt gave no value"
+        scores[name] = entry
+        if name in (previous.get("details") or {}):
+            quality.setdefault("details", {})[name] = previous["details"][name]
+        quality.setdefault("rescore_failed", {})[name] = (f"kept the value scored at {previous.get('scored_at')}; "
+                                                          f"rescoring gave none: {why}")
+    if quality.get("rescore_failed") and "all" in unavailable:  # a crashed rescore: the old scores stand
+        quality["rescore_failed"]["all"] = unavailable.pop("all")
 
 
 def _is_reference(record: dict, known: dict[str, dict]) -> bool:
