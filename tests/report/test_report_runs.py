@@ -13,8 +13,8 @@ from conftest import derive, section
 from vbench.record import summarize
 from vbench.report import build_report
 from vbench.report.data import prepare
-from vbench.report.repeats import NOISE_SPREAD
 from vbench.results import load, records
+from vbench.stats import NOISE_SPREAD
 from vbench.units import GIB, MIB
 
 

@@ -6,7 +6,8 @@ once: by default its newest record (by ``started_at``, then by the order the fil
 The page says which of the two was done, and how many older records it hid.
 
 A run's latency is *noisy* when it rests on a single sample, or when its p10–p90 spread is more
-than :data:`NOISE_SPREAD` of its median.
+than :data:`vbench.stats.NOISE_SPREAD` of its median (:func:`vbench.stats.noise`, the one
+definition ``compare`` uses too).
 
 >>> latency_stats([1.0, 1.1, 0.9, 1.0, 3.0])["noise"]
 'high spread: p10–p90 is 130% of the median'
@@ -23,8 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: (p90 - p10) / median above this flags a run's latency as noisy.
-NOISE_SPREAD = 0.10
+from vbench.stats import noise as noise_of
+
 KEYS = ["scenario", "machine", "run_id"]
 
 
@@ -38,12 +39,7 @@ def latency_stats(samples: Any, median: float = math.nan, p90: float = math.nan)
         p10 = math.nan
     n = len(xs)
     spread = (p90 - p10) / median if n and median > 0 else math.nan
-    if n == 1:
-        noise = "single sample"
-    elif math.isfinite(spread) and spread > NOISE_SPREAD:
-        noise = f"high spread: p10–p90 is {spread:.0%} of the median"
-    else:
-        noise = ""
+    noise = (noise_of(xs) or "") if n else ""
     return {"latency": median, "latency.p10": p10, "latency.p90": p90, "latency.n": n, "latency.spread": spread,
             "noise": noise}
 

@@ -20,7 +20,7 @@ import pandas as pd
 from vbench.record import BY_NAME
 from vbench.report.data import ReportData, fmt_num, fmt_quality, format_bytes
 from vbench.report.hardware import cost_per_video, price_for
-from vbench.report.repeats import NOISE_SPREAD
+from vbench.stats import NOISE_SPREAD
 
 MAX_REASON = 300
 
