@@ -15,13 +15,14 @@ from vbench.store.jsonl import replace_lines
 
 WRITER = textwrap.dedent("""
     import sys, time
+    from vbench.record import SCHEMA_VERSION
     from vbench.store import RecordWriter
     path, tag, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     with RecordWriter(path) as w:
         for i in range(n):
-            w.write({"schema_version": %d, "run_id": f"{tag}{i}", "status": "ok", "scenario": "s"})
+            w.write({"schema_version": SCHEMA_VERSION, "run_id": f"{tag}{i}", "status": "ok", "scenario": "s"})
             time.sleep(0.003)
-""" % SCHEMA_VERSION)
+""")
 
 
 def writer(path, tag, n):

@@ -128,9 +128,10 @@ def enough(samples: list[float], measure: dict) -> dict | None:
     from vbench.stats import relative_half_width
 
     n, total, target = len(samples), sum(samples), measure.get("rel_ci")
-    if n < measure["repeats"] or total < measure["min_seconds"]:
-        if n < measure["max_repeats"] and (n == 0 or total < measure.get("max_seconds", float("inf"))):
-            return None
+    below_minimum = n < measure["repeats"] or total < measure["min_seconds"]
+    capped = n >= measure["max_repeats"] or (n > 0 and total >= measure.get("max_seconds", float("inf")))
+    if below_minimum and not capped:
+        return None
     precision = relative_half_width(samples) if n else None
     reached = target is None or (precision is not None and precision <= target)
     if reached:

@@ -101,14 +101,14 @@ def section(data: ReportData, limit: int) -> str:
     if runs.empty:
         return note("No finished run has a stored video to preview.")
     by_id = data.ok[data.ok["outputs_video"].notna()]
-    out, missing = [], 0
+    out, missing = [], []
     for r in runs.itertuples():
         if len(out) >= limit:
             break
         try:
             video = _frames(_load(r.source_file, r.outputs_video))
-        except ResultsError:
-            missing += 1
+        except (ResultsError, ValueError) as exc:  # not stored, damaged, or not a hash at all
+            missing.append(f"{r.label}: {exc}")
             continue
         panels, names = [video], ["run"]
         caption = (f"{html.escape(str(r.label))}{' (quality reference)' if r.reference else ''} · "
@@ -117,7 +117,8 @@ def section(data: ReportData, limit: int) -> str:
         if ref is not None:
             try:
                 ref_video = _frames(_load(ref.source_file, ref.outputs_video))
-            except ResultsError:
+            except (ResultsError, ValueError) as exc:
+                missing.append(f"reference of {r.label}: {exc}")
                 ref_video = None
             if ref_video is not None and ref_video.shape == video.shape:
                 panels += [ref_video, _heatmap(video, ref_video)]
@@ -137,14 +138,16 @@ def section(data: ReportData, limit: int) -> str:
              f"reference, their difference; at most {MAX_FRAMES} frames, {FRAME_MS} ms each; worst quality "
              "first).</p>")
     if missing:
-        shown += note(f"{missing} stored video(s) could not be read and were skipped.")
+        shown += note(f"{len(missing)} stored video(s) could not be shown: " + "; ".join(missing[:5])
+                      + (" …" if len(missing) > 5 else ""))
     return shown + "\n".join(out)
 
 
 def _load(source_file: str, sha: str) -> np.ndarray:
     if not source_file:
         raise ResultsError("no source file")
-    return OutputStore(Path(source_file).parent / "outputs").get(sha, verify=False)
+    # verified: a video whose content does not hash to the record's reference is not shown as that run's
+    return OutputStore(Path(source_file).parent / "outputs").get(sha, verify=True)
 
 
 def _reference(runs: pd.DataFrame, r) -> object | None:

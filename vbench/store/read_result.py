@@ -17,11 +17,11 @@ class ReadProblem:
     """A line of a results file that holds no readable record."""
 
     path: str
-    line: int  #: 1-based
+    line: int  #: 1-based; 0: the whole file
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
 
 
 @dataclass
