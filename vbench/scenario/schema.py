@@ -58,8 +58,8 @@ class ModelSpec(Section):
     name: str | None = None  #: arch: a published model name; hub: the hub id
     revision: str | None = None  #: hub: a pinned commit or tag
     path: str | None = None  #: local: a ``save_pretrained`` directory
-    weights_seed: int = Field(0, ge=0)  #: tiny/arch: seed of the random weights
-    num_layers: int | None = Field(None, ge=1)  #: arch: keep only this many blocks
+    weights_seed: int = Field(0, ge=0, lt=2**63)  #: tiny/arch: seed of the random weights
+    num_layers: int | None = Field(None, ge=1, le=1000)  #: arch: keep only this many blocks
     #: arch: the published text encoders at full size, random weights (``full``, the default), or
     #: seeded pseudo-embeddings instead (``pseudo``: no text-encode time or encoder memory; CPU tests)
     text_encoder: Literal["full", "pseudo"] | None = None
@@ -145,7 +145,7 @@ class RunWorkload(WorkloadSettings):
     """The workload of one run: one prompt, one seed."""
 
     prompt: str
-    seed: int = Field(ge=0)
+    seed: int = Field(ge=0, lt=2**63)
 
 
 class Optimizations(Section):
@@ -169,9 +169,9 @@ class Optimizations(Section):
     compile_mode: CompileMode = "default"
     compile_vae: bool = False
     compile_fullgraph: bool = False
-    chunk_frames: int | None = Field(None, ge=1)  #: latent frames per denoiser chunk
-    chunk_overlap: int = Field(0, ge=0)  #: latent frames shared by neighbouring chunks
-    vae_chunk_frames: int | None = Field(None, ge=1)  #: latent frames per VAE decode chunk
+    chunk_frames: int | None = Field(None, ge=1, le=1025)  #: latent frames per denoiser chunk
+    chunk_overlap: int = Field(0, ge=0, le=1025)  #: latent frames shared by neighbouring chunks
+    vae_chunk_frames: int | None = Field(None, ge=1, le=1025)  #: latent frames per VAE decode chunk
 
     @field_validator("attention_backend")
     @classmethod
