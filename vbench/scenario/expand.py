@@ -235,13 +235,16 @@ def _runs(scenario: Scenario, configs: list[tuple], source: str) -> list[RunSpec
 
 def _reference(scenario: Scenario, model: ModelSpec, workload: RunWorkload, source: str) -> RunSpec:
     ref = scenario.reference
-    try:
-        optim = Optimizations.model_validate(ref.optimizations)
-        wl = RunWorkload.model_validate({**workload.model_dump(), **ref.workload})
-    except ValidationError as exc:
-        section = "optimizations" if "optimizations" in str(exc.title) else "workload"
-        model_cls = Optimizations if section == "optimizations" else RunWorkload
-        raise ScenarioError(source, problems_from(exc, model_cls, f"reference.{section}")) from None
+    for section, model_cls, data in (("optimizations", Optimizations, ref.optimizations),
+                                     ("workload", RunWorkload, {**workload.model_dump(), **ref.workload})):
+        try:
+            built = model_cls.model_validate(data)
+        except ValidationError as exc:  # each section named for itself
+            raise ScenarioError(source, problems_from(exc, model_cls, f"reference.{section}")) from None
+        if section == "optimizations":
+            optim = built
+        else:
+            wl = built
     for key in ("prompt", "seed"):
         if key in ref.workload:
             raise ScenarioError(source, [Problem(f"reference.workload.{key}",
