@@ -80,6 +80,10 @@ CASES = [
     ("a quality floor on a metric without direction", GOOD + "limits: {min_quality: {frame_ssim: 0.5}}\n",
      ["limits.min_quality", "'frame_ssim'", "allowed: psnr"]),
     ("an infinite precision target", GOOD + "measure: {rel_ci: .inf}\n", ["measure.rel_ci"]),
+    ("a name that is the store's own folder", "name: outputs\nmodel: {family: wan}\n",
+     ["name", "'outputs' is the name of a folder of the results store"]),
+    ("allowed: at the start of a message", GOOD + "measure: {device: gpu}\n",
+     ["measure.device: allowed: auto, cpu", "'gpu'"]),
     ("bad reference optimization", GOOD + "reference: {optimizations: {precision: fp64}}\n",
      ["reference.optimizations.precision", "'fp64'"]),
     ("bad reference workload", GOOD + "reference: {workload: {num_inference_steps: 0}}\n",
@@ -136,3 +140,10 @@ def test_valid_file_reports_run_count(tmp_path, capsys):
     path.write_text(GOOD + "sweep: {product: {precision: [fp32, bf16], num_inference_steps: [2, 4]}}\n")
     assert main(["validate", str(path)]) == 0
     assert "4 runs" in capsys.readouterr().out
+
+
+def test_the_reserved_names_are_the_stores_folders():
+    from vbench.scenario.schema import RESERVED_NAMES
+    from vbench.store.layout import OUTPUTS_DIR
+
+    assert OUTPUTS_DIR in RESERVED_NAMES

@@ -30,9 +30,12 @@ def problems_from(exc: ValidationError, model: type[BaseModel], prefix: str = ""
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]
             m = _FIELD_PREFIX.match(msg)
-            if m:  # a model validator naming its field: "name: ..."
+            if m and _names_fields(m.group(1), fields_at(model, [p for p in loc if not p.isdigit()])):
+                # a model validator naming its field: "name: ..." (not a message that starts "allowed: ")
                 loc, msg = [*loc, m.group(1)], m.group(2)
-            has_value = False
+                has_value = False  # the input is the whole section
+            else:  # a field validator: the input is the field's own value
+                has_value = not isinstance(err.get("input"), (dict, list))
         else:
             has_value = err["type"] not in ("missing",)
         if err["type"] == "extra_forbidden":
@@ -49,6 +52,11 @@ def problems_from(exc: ValidationError, model: type[BaseModel], prefix: str = ""
         path = ".".join(p for p in [prefix, *_clean(loc)] if p)
         out.append(Problem(path, msg, err.get("input"), has_value))
     return out
+
+
+def _names_fields(prefix: str, fields: list[str]) -> bool:
+    """``prefix`` ("name", "vae_tile_size/vae_tile_overlap", "min_quality.psnr") names fields of the model."""
+    return bool(fields) and all(part.split(".")[0] in fields for part in prefix.split("/"))
 
 
 def _clean(loc: list[str]) -> list[str]:

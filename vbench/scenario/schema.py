@@ -40,6 +40,10 @@ ATTENTION_BACKENDS = (
     "xformers",
 )
 
+#: Names a scenario cannot take: the store's own folders (``vbench.store.layout.OUTPUTS_DIR``; a
+#: test keeps the two in step) and the relative path parts.
+RESERVED_NAMES = ("outputs", ".", "..")
+
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -296,6 +300,9 @@ class Scenario(Section):
     def _name(cls, v: str | None) -> str | None:
         if v is not None and not _NAME.match(v):
             raise ValueError("allowed: letters, digits, '_', '.', '-' (it names the results folder)")
+        if v is not None and v.lower() in RESERVED_NAMES:
+            raise ValueError(f"{v!r} is the name of a folder of the results store; allowed: any other name "
+                             "(the scenario's name, or its file's stem, names its results folder)")
         return v
 
     @field_validator("metrics")
