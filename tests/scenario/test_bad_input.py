@@ -6,6 +6,7 @@ there is no traceback, and that the message names the file, the field and the al
 
 from __future__ import annotations
 
+import os
 import textwrap
 
 import pytest
@@ -92,7 +93,7 @@ CASES = [
      ["optimizations.attention_backend", "flash", "sage"]),
     ("bad device", GOOD + "measure: {device: gpu0}\n", ["measure.device", "cuda:N"]),
     ("missing prompt file", GOOD.replace("workload: {", "workload: {prompt_file: nowhere.txt, "),
-     ["workload.prompt_file", "cannot read"]),
+     ["workload.prompt_file", "nowhere.txt: file not found"]),
     ("bad scenario name", GOOD + "name: 'a/b'\n", ["name", "letters, digits"]),
 ]
 
@@ -147,3 +148,60 @@ def test_the_reserved_names_are_the_stores_folders():
     from vbench.store.layout import OUTPUTS_DIR
 
     assert OUTPUTS_DIR in RESERVED_NAMES
+
+
+def _special(tmp_path, kind):
+    path = tmp_path / "scenario.yaml"
+    if kind == "fifo":
+        os.mkfifo(path)  # opening it would block until a writer comes: it must never be opened
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "unreadable":
+        path.write_text(GOOD)
+        path.chmod(0)
+    elif kind == "huge":
+        with open(path, "wb") as fh:  # sparse: 2 GiB that must never be read whole
+            fh.truncate(2 << 30)
+    elif kind == "binary":
+        path.write_bytes(b"model: {family: wan}\n\xff\xfe")
+    return path
+
+
+@pytest.mark.parametrize("kind, expected", [
+    ("fifo", "not a regular file"), ("folder", "is a folder"), ("unreadable", "cannot be read: Permission denied"),
+    ("huge", "larger than 1048576 bytes"), ("binary", "not UTF-8 text (byte 21)"),
+])
+def test_files_that_cannot_be_read_as_text_are_one_message(tmp_path, capsys, kind, expected):
+    path = _special(tmp_path, kind)
+    if kind == "unreadable" and os.access(path, os.R_OK):
+        pytest.skip("running as a user that reads any file (root without CAP_DAC_OVERRIDE dropped)")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}: ") and expected in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "huge"])
+def test_a_prompt_file_that_is_not_a_small_text_file_is_one_message(tmp_path, capsys, kind):
+    target = _special(tmp_path, kind)
+    prompts = target.rename(tmp_path / "prompts.txt")
+    path = tmp_path / "s.yaml"
+    path.write_text(GOOD.replace("workload: {", "workload: {prompt_file: prompts.txt, "))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "workload.prompt_file" in err and str(prompts) in err and "Traceback" not in err, err
+
+
+def test_an_io_error_while_reading_is_one_message(tmp_path, capsys, monkeypatch):
+    import errno
+
+    import vbench.scenario.textfile as textfile
+
+    path = tmp_path / "scenario.yaml"
+    path.write_text(GOOD)
+
+    def failing_open(*args, **kwargs):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(textfile, "open", failing_open, raising=False)
+    assert main(["validate", str(path)]) == 2
+    assert capsys.readouterr().err == f"{path}: cannot be read: Input/output error\n"

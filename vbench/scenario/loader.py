@@ -11,9 +11,11 @@ from vbench.errors import Problem, ScenarioError
 from vbench.scenario.errors_format import problems_from
 from vbench.scenario.overrides import apply_overrides
 from vbench.scenario.schema import Scenario
+from vbench.scenario.textfile import read_text
 from vbench.scenario.yamlfile import read_yaml
 
 MAX_PROMPTS = 10_000
+MAX_PROMPT_BYTES = 16 << 20
 
 
 def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
@@ -77,10 +79,10 @@ def _with_prompt_file(workload: dict, source: str, base_dir: Path | None) -> dic
     if not isinstance(ref, str):
         raise ScenarioError(source, [Problem(field, "must be a path (a string)", ref, True)])
     file = Path(ref) if Path(ref).is_absolute() or base_dir is None else base_dir / ref
-    try:
-        lines = file.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(source, [Problem(field, f"cannot read {file}: {exc}", ref, True)]) from None
+    text, why = read_text(file, MAX_PROMPT_BYTES)
+    if why is not None:
+        raise ScenarioError(source, [Problem(field, f"{file}: {why}", ref, True)])
+    lines = text.splitlines()
     prompts = [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
     if not prompts:
         raise ScenarioError(source, [Problem(field, f"{file} holds no prompts (one per line)", ref, True)])

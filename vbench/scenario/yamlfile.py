@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from vbench.errors import Problem
+from vbench.scenario.textfile import read_text
 
 MAX_BYTES = 1 << 20
 MAX_DEPTH = 32
@@ -21,17 +22,9 @@ MAX_NODES = 100_000
 
 def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
     """The parsed document and the problems found; the document is None when there are any."""
-    if not path.exists():
-        return None, [Problem("", "file not found")]
-    if not path.is_file():
-        return None, [Problem("", "not a file")]
-    raw = path.read_bytes()
-    if len(raw) > MAX_BYTES:
-        return None, [Problem("", f"file is {len(raw)} bytes; a scenario may have at most {MAX_BYTES}")]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [Problem("", f"not UTF-8 text (byte {exc.start})")]
+    text, why = read_text(path, MAX_BYTES)
+    if why is not None:
+        return None, [Problem("", why)]
     return parse_yaml(text)
 
 

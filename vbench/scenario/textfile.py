@@ -1,0 +1,43 @@
+"""Reading a small text file the user named (a scenario, a prompt file) without ever hanging,
+reading a huge file whole, or raising: every way it can fail is one message.
+
+>>> import tempfile, pathlib
+>>> p = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
+>>> _ = p.write_bytes(b"\\xff")
+>>> read_text(p, 100)
+(None, 'not UTF-8 text (byte 0)')
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+
+def read_text(path: Path, max_bytes: int) -> tuple[str | None, str | None]:
+    """``(text, None)``, or ``(None, why)``: missing, not a regular file (a folder, a FIFO, a
+    device: never opened, so never blocking), unreadable (permissions, I/O errors), larger than
+    ``max_bytes`` (found from at most ``max_bytes + 1`` bytes read, whatever ``stat`` says), or not
+    UTF-8."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return None, "file not found"
+    except OSError as exc:
+        return None, f"cannot be read: {exc.strerror or exc}"
+    if stat.S_ISDIR(mode):
+        return None, "is a folder, not a file"
+    if not stat.S_ISREG(mode):
+        return None, "not a regular file (a FIFO, socket or device); give a file"
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as exc:  # permissions, EIO, a file removed meanwhile
+        return None, f"cannot be read: {exc.strerror or exc}"
+    if len(raw) > max_bytes:
+        return None, f"file is larger than {max_bytes} bytes, the most allowed"
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return None, f"not UTF-8 text (byte {exc.start})"
