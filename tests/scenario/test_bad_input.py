@@ -205,3 +205,15 @@ def test_an_io_error_while_reading_is_one_message(tmp_path, capsys, monkeypatch)
     monkeypatch.setattr(textfile, "open", failing_open, raising=False)
     assert main(["validate", str(path)]) == 2
     assert capsys.readouterr().err == f"{path}: cannot be read: Input/output error\n"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("- model\n- wan\n", "the top level must be a mapping"),  # used to be replaced by the --set alone
+    ("model: wan\n", "model: is not a mapping, so --set model.family=wan has no sub-key to set (got 'wan')"),
+])
+def test_set_on_a_document_that_is_not_a_mapping_is_the_files_error(tmp_path, capsys, text, expected):
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    assert main(["validate", str(path), "--set", "model.family=wan"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path} (with --set model.family=wan): ") and expected in err, err

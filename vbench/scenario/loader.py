@@ -55,7 +55,8 @@ def source_label(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) 
 def validate_document(document: Any, *, source: str, base_dir: Path | None = None,
                       default_name: str = "scenario", overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
     """Validate an already parsed document (a dict, as from YAML or written inline in Python)."""
-    document = apply_overrides(document, overrides)
+    if isinstance(document, dict):  # --set edits a mapping; anything else is the file's error, never replaced
+        document = apply_overrides(document, overrides, source=source)
     if not isinstance(document, dict):
         raise ScenarioError(source, [Problem("", "the top level must be a mapping of sections "
                                                  "(model, workload, optimizations, sweep, ...)",

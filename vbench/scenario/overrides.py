@@ -36,11 +36,15 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return parts, parsed
 
 
-def apply_overrides(document: Any, overrides: list[str] | tuple[str, ...]) -> Any:
-    """A copy of the raw document with every override applied in order."""
+def apply_overrides(document: dict[str, Any], overrides: list[str] | tuple[str, ...], *,
+                    source: str = "--set") -> dict[str, Any]:
+    """A copy of the raw document (a mapping) with every override applied in order; errors name
+    ``source`` (the file, with its overrides) and the ``--set`` that failed."""
     if not overrides:
         return document
-    doc = copy.deepcopy(document) if isinstance(document, dict) else {}
+    if not isinstance(document, dict):
+        raise TypeError("overrides apply to a mapping")
+    doc = copy.deepcopy(document)
     for text in overrides:
         parts, value = parse_override(text)
         node = doc
@@ -50,8 +54,8 @@ def apply_overrides(document: Any, overrides: list[str] | tuple[str, ...]) -> An
                 child = node[part] = {}
             if not isinstance(child, dict):
                 where = ".".join(parts[: i + 1])
-                raise ScenarioError("--set", [Problem(where, "is not a mapping, so it has no sub-keys",
-                                                      child, True)])
+                raise ScenarioError(source, [Problem(where, f"is not a mapping, so --set {text} has no "
+                                                            "sub-key to set", child, True)])
             node = child
         node[parts[-1]] = value
     return doc
