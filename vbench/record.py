@@ -267,6 +267,7 @@ class Env(TypedDict, total=False):
     cuda: str | None
     git: dict[str, Any]
     unavailable: Unavailable
+    warnings: list[str]  #: what the run's process printed (import warnings of torch, diffusers …), not shown
 
 
 class Record(TypedDict, total=False):

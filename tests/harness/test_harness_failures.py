@@ -49,11 +49,19 @@ def test_group_isolation_shares_a_worker_and_says_so(tmp_path):
 
 
 def test_unsupported_combination_is_a_record_not_a_crash(tmp_path):
+    runs = runs_of(TINY_WAN, optimizations={"offload": "model"}, measure={"device": "cpu"})
+    record = run_sweep(runs, out_dir=tmp_path).records[0]
+    assert record["status"] == "unsupported"  # not on this hardware: a result of the sweep
+    assert "requires accelerator" in record["reason"]
+
+
+def test_cuda_asked_for_but_absent_is_a_setup_error_not_a_crash(tmp_path):
     runs = runs_of(TINY_WAN, measure={"device": "cuda"})
     import torch
 
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
     record = run_sweep(runs, out_dir=tmp_path).records[0]
-    assert record["status"] == "unsupported"
-    assert "no CUDA device" in record["reason"]
+    assert record["status"] == "error"  # the run could not start: `vbench run --strict` fails on it
+    assert "could not start" in record["reason"] and "no CUDA device" in record["reason"]
+    assert record["verdict"]["verdict"] == "not_run"

@@ -7,6 +7,6 @@ Example:
     >>> result = run_sweep(runs, out_dir="results")  # doctest: +SKIP
 """
 
-from vbench.harness.sweep_runner import SweepResult, run_sweep
+from vbench.harness.sweep_runner import SweepInterrupted, SweepResult, run_sweep
 
-__all__ = ["SweepResult", "run_sweep"]
+__all__ = ["SweepInterrupted", "SweepResult", "run_sweep"]

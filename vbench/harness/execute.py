@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from vbench.env import pick_device
-from vbench.harness import aggregate
+from vbench.harness import aggregate, progress
 from vbench.harness.failures import classify, format_traceback
 from vbench.harness.instrument import ForwardProbe, stage_wrappers, supports_step_callback
 from vbench.harness.records import failure, header, now
@@ -53,6 +53,7 @@ def _call_hook(hook: str, spec: dict) -> None:
 
 
 def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = None) -> dict[str, Any]:
+    progress.load()  # imports, the machine's fingerprint, building the pipeline
     import torch
 
     from vbench.env import fingerprint
@@ -110,6 +111,7 @@ def repeat_loop(runner: CallRunner, measure: dict, on_warm) -> tuple[dict, list[
     ``repeats`` and ``min_seconds`` are reached and the median is precise to ``rel_ci``, at most
     ``max_repeats`` calls or ``max_seconds`` of timed calls. With no warmup the cold call is the
     first timed one. Why it stopped is ``runner.stopped`` (:func:`enough`)."""
+    progress.warm_up(measure)
     cold = runner.call()
     warm_s = [cold["timing"].e2e_s]
     for _ in range(max(measure["warmup"] - 1, 0)):
@@ -117,6 +119,7 @@ def repeat_loop(runner: CallRunner, measure: dict, on_warm) -> tuple[dict, list[
     on_warm()
     calls = [] if measure["warmup"] else [cold]
     while (stop := enough([c["timing"].e2e_s for c in calls], measure)) is None:
+        progress.measuring(calls, measure)
         calls.append(runner.call())
     runner.stopped = stop
     return cold, warm_s, calls

@@ -1,4 +1,12 @@
-"""Classifying what went wrong in a run: status and a one-line reason, traceback kept apart."""
+"""Classifying what went wrong in a run: status and a one-line reason, traceback kept apart.
+
+Two kinds of "cannot run" are told apart. A run that cannot start because of the *setup* -- the
+``local`` model directory or its files are missing, CUDA is asked for (``measure.device: cuda``,
+``--device cuda``) and there is none -- is an ``error``: :func:`setup_problem` finds it before
+anything is built, and ``vbench run --strict`` fails on it. A combination this hardware cannot run
+(offload or fp8 on a CPU, a kernel package not installed) is ``unsupported``: an expected result of
+a sweep, not a failure of it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +14,9 @@ import signal
 import traceback
 
 from vbench.errors import UnsupportedError
+from vbench.harness.records import failure, now
+from vbench.scenario.model_files import local_model_problem
+from vbench.verdicts import judge
 
 _OOM_TEXT = ("out of memory", "can't allocate memory", "cannot allocate memory", "defaultcpuallocator",
              "std::bad_alloc", "outofmemoryerror")
@@ -24,6 +35,37 @@ def classify(exc: BaseException) -> tuple[str, str]:
     if any(t in lowered for t in _UNSUPPORTED_TEXT):
         return "unsupported", _first_line(text)
     return "error", _first_line(text)
+
+
+def setup_problem(spec: dict) -> str | None:
+    """Why a run (a RunSpec dict) cannot start on this machine as set up, or None.
+
+    Checked before the run is built; a run with a problem is recorded with status ``error`` and
+    this reason (:func:`setup_failure`)."""
+    model = spec["model"]
+    if model.get("source") == "local" and (problem := local_model_problem(model.get("path"))) is not None:
+        return f"could not start: model.path: {problem}"
+    device = str(spec["measure"].get("device") or "auto")
+    if device.startswith("cuda"):
+        import torch
+
+        index = int(device.partition(":")[2] or 0)
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if index >= count:
+            have = f"only {count} CUDA device(s) are visible" if count else "no CUDA device is available here"
+            return (f"could not start: measure.device is {device!r} (--device or the scenario's measure.device) "
+                    f"but {have}")
+    return None
+
+
+def setup_failure(spec: dict, *, session: str | None, isolation: dict) -> dict | None:
+    """The ``error`` record of a run that cannot start (:func:`setup_problem`), or None."""
+    problem = setup_problem(spec)
+    if problem is None:
+        return None
+    record = failure(spec, "error", problem, session=session, started_at=now(), isolation=isolation)
+    record["verdict"] = judge(record)
+    return record
 
 
 def format_traceback(exc: BaseException) -> str:

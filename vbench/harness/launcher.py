@@ -2,38 +2,50 @@
 
 ``process`` isolation starts a fresh worker per run; ``group`` one worker per set of runs that
 load the same weights. A worker that times out is killed; one that dies (segfault, abort, the
-OOM killer) is reported from its exit code. Either way the run becomes a record and the next run
-gets a fresh worker.
+OOM killer) is reported from its exit code and its last printed lines. Either way the run becomes
+a record and the next run gets a fresh worker. Progress events the worker sends are handed to
+``on_progress`` as they come. An interruption (Ctrl-C) kills the worker at once.
 """
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import shutil
+import signal
+import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from vbench.harness.failures import describe_exit
+from vbench.harness.output_capture import tail
 from vbench.harness.records import failure
 from vbench.scenario.ids import weights_key
+from vbench.verdicts import judge
 
 _STARTUP_GRACE_S = 120.0  # a fresh worker's imports do not count against the first run's timeout
+_STOP_GRACE_S = 3.0  # a worker asked to stop (SIGTERM) is killed (SIGKILL) when still alive after this
 
 
 class Worker:
-    """One spawned worker process and its pipe."""
+    """One spawned worker process and its pipe; what it prints goes to ``options["output_path"]``."""
 
     def __init__(self, options: dict):
         ctx = mp.get_context("spawn")
         self.conn, child = ctx.Pipe()
+        self.output_path = options.get("output_path")
         from vbench.harness.worker import worker_main
 
         self.process = ctx.Process(target=worker_main, args=(child, options), daemon=True, name="vbench-worker")
-        self.process.start()
+        with _sigint_ignored():  # inherited: the worker is never interrupted before it ignores SIGINT itself
+            self.process.start()
         child.close()
         self.fresh = True
 
-    def run(self, spec: dict, timeout_s: float) -> tuple[dict | None, str | None]:
+    def run(self, spec: dict, timeout_s: float,
+            on_progress: Callable[[dict], None] | None = None) -> tuple[dict | None, str | None]:
         """(record, None) or (None, why it failed: 'timeout' or the worker's death)."""
         try:
             self.conn.send(spec)
@@ -57,10 +69,16 @@ class Worker:
                 if kind == "started" and started is None:
                     started = time.monotonic()
                     deadline = started + timeout_s
+                elif kind == "progress" and on_progress is not None:
+                    on_progress(payload)
                 elif kind == "record":
                     return payload, None
             elif not self.process.is_alive():
                 return None, describe_exit(self.process.exitcode)
+
+    def last_output(self) -> str | None:
+        """The last lines the worker printed during its run (after it died or was killed)."""
+        return tail(self.output_path)
 
     def close(self) -> None:
         if self.process.is_alive():
@@ -69,34 +87,69 @@ class Worker:
             self.process.join(10)
         self.kill()
 
-    def kill(self) -> None:
+    def kill(self, grace_s: float = _STOP_GRACE_S) -> None:
+        """Stop the worker: SIGTERM (it exits through Python's cleanup), SIGKILL after ``grace_s``."""
+        if self.process.is_alive() and grace_s > 0:
+            self.process.terminate()
+            self.process.join(grace_s)
         if self.process.is_alive():
             self.process.kill()
         self.process.join(10)
         self.conn.close()
 
 
-def run_in_workers(specs: list[dict], mode: str, options: dict) -> Iterator[dict]:
-    """Yield one record per spec, in order, running them in ``process`` or ``group`` workers."""
+def run_in_workers(specs: list[dict], mode: str, options: dict,
+                   on_start: Callable[[dict], None] | None = None,
+                   on_progress: Callable[[dict], None] | None = None) -> Iterator[dict]:
+    """Yield one record per spec, in order, running them in ``process`` or ``group`` workers.
+
+    ``on_start(spec)`` is called as each run is handed to a worker, ``on_progress(event)`` with the
+    run's progress events."""
     worker: Worker | None = None
     key = None
+    folder = Path(tempfile.mkdtemp(prefix="vbench-workers-"))
+    count = 0
     try:
         for spec in specs:
             spec_key = weights_key(spec) if mode == "group" else object()
             if worker is None or spec_key != key:
                 if worker is not None:
                     worker.close()
-                worker = Worker({**options, "mode": mode})
+                count += 1
+                worker = Worker({**options, "mode": mode, "output_path": str(folder / f"worker-{count}.log")})
                 key = spec_key
-            record, failed = worker.run(spec, spec["limits"]["timeout_s"])
+            if on_start is not None:
+                on_start(spec)
+            record, failed = worker.run(spec, spec["limits"]["timeout_s"], on_progress)
             if failed is not None:
+                last = worker.last_output()
                 worker = None  # killed or dead: the next run starts a fresh one
                 status = "timeout" if failed == "timeout" else "error"
                 reason = (f"the run exceeded limits.timeout_s = {spec['limits']['timeout_s']:g} s and its worker "
                           "was killed") if failed == "timeout" else failed
                 record = failure(spec, status, reason, session=options.get("session"),
+                                 traceback=f"the worker's last output:\n{last}" if last else None,
                                  isolation={"mode": mode, "worker_pid": None})
+                record["verdict"] = judge(record)
             yield record
+    except BaseException:  # an interruption (or the consumer stopping): do not wait for the run
+        if worker is not None:
+            worker.kill()
+            worker = None
+        raise
     finally:
         if worker is not None:
             worker.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)

@@ -1,4 +1,4 @@
-"""A whole sweep: resume, isolation, record by record into the store, with a progress bar."""
+"""A whole sweep: resume, isolation, record by record into the store, with its progress drawn."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vbench.harness.progress import ProgressView
 from vbench.scenario import RunSpec, iter_labels
 from vbench.store import RecordWriter, completed_run_ids, new_session_name, outputs_dir, session_path
 
@@ -21,16 +22,30 @@ class SweepResult:
         return Counter(r["status"] for r in self.records)
 
 
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a sweep: the runs finished before it are stored (``result``), of ``total``."""
+
+    def __init__(self, result: SweepResult, total: int):
+        super().__init__(f"{len(result.records)} of {total} runs finished and stored in {result.path}")
+        self.result, self.total = result, total
+
+
 def run_sweep(runs: list[RunSpec], *, out_dir: str | Path = "results", session: str | None = None,
               resume: bool = False, console: Any = None, hook: str | None = None) -> SweepResult:
     """Run every RunSpec and append its record to ``<out_dir>/<scenario>/<session>.jsonl``.
 
     Runs go to workers as ``measure.isolation`` says (all runs of one sweep share it). A killed
     sweep keeps every finished record; ``resume=True`` skips run_ids already stored with status ok.
+    A run that cannot start because of the setup (:func:`~vbench.harness.failures.setup_problem`)
+    is recorded as ``error`` without being built. With a ``console`` (rich), each run's phases and
+    its outcome are drawn on it (:class:`~vbench.harness.progress.ProgressView`).
 
     Args:
         hook: ``module:function`` called with each spec dict inside the worker before the run
             (used by tests to inject failures).
+
+    Raises:
+        SweepInterrupted: on Ctrl-C, after the worker is stopped; every finished record is stored.
     """
     if not runs:
         raise ValueError("no runs to run")
@@ -51,65 +66,64 @@ def run_sweep(runs: list[RunSpec], *, out_dir: str | Path = "results", session: 
         return result
     options = {"session": session, "outputs_dir": str(outputs_dir(out_dir, scenario)), "hook": hook}
     mode = runs[0].measure.isolation
-    with RecordWriter(path) as writer, _progress(console, len(todo)) as advance:
-        for record in _records(todo, mode, options):
-            writer.write(record)
-            result.records.append(record)
-            advance(record)
+    view = ProgressView(console, len(todo), refresh=mode != "inline")
+    records = _records(todo, mode, options, view)
+    try:
+        with RecordWriter(path) as writer, view:
+            for record in records:
+                writer.write(record)
+                result.records.append(record)
+                view.finish(record)
+    except KeyboardInterrupt:
+        records.close()  # stops the worker now
+        raise SweepInterrupted(result, len(todo)) from None
     if console is not None:
         counts = ", ".join(f"{n} {s}" for s, n in sorted(result.counts().items()))
         console.print(f"{len(result.records)} runs recorded ({counts or 'none'}) → {path}")
     return result
 
 
-def _records(todo: list[dict], mode: str, options: dict):
-    if mode == "inline":
-        from vbench.harness.execute import execute_run
+def _records(todo: list[dict], mode: str, options: dict, view: ProgressView):
+    starts = iter(range(1, len(todo) + 1))
 
-        for spec in todo:
-            yield execute_run(spec, session=options["session"], outputs_dir=options["outputs_dir"],
-                              isolation={"mode": "inline", "note": "limits.timeout_s and host_memory_gb "
-                                                                   "are enforced only in worker processes"},
-                              hook=options["hook"])
+    def on_start(spec: dict) -> None:
+        view.begin(next(starts), spec.get("label") or spec["run_id"])
+
+    if mode == "inline":
+        yield from _inline(todo, options, on_start, view)
     else:
         from vbench.harness.launcher import run_in_workers
 
-        yield from run_in_workers(todo, mode, options)
+        yield from run_in_workers(todo, mode, options, on_start=on_start, on_progress=view.event)
 
 
-class _progress:
-    """A rich progress bar on a console, or nothing."""
+def _inline(todo: list[dict], options: dict, on_start, view: ProgressView):
+    """Runs in this process, what they print captured as a worker's is (env.warnings)."""
+    from vbench.harness import progress
+    from vbench.harness.execute import execute_run
+    from vbench.harness.failures import setup_failure
+    from vbench.harness.output_capture import OutputCapture
+    from vbench.harness.worker import add_warnings
 
-    def __init__(self, console: Any, total: int):
-        self.console, self.total = console, total
-        self._progress = None
+    isolation = {"mode": "inline", "note": "limits.timeout_s and host_memory_gb are enforced only in worker "
+                                           "processes"}
+    printed: list[str] = []
+    for spec in todo:
+        on_start(spec)
+        capture = OutputCapture()
 
-    def __enter__(self):
-        if self.console is None:
-            return lambda record: None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        def draw(event: dict, capture: OutputCapture = capture) -> None:
+            with capture.suspended():
+                view.event(event)
 
-        self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                  TimeElapsedColumn(), console=self.console, transient=False)
-        self._progress.__enter__()
-        task = self._progress.add_task("runs", total=self.total)
-
-        def advance(record: dict) -> None:
-            self._progress.console.print(_line(record))
-            self._progress.advance(task)
-
-        return advance
-
-    def __exit__(self, *exc):
-        if self._progress is not None:
-            self._progress.__exit__(*exc)
-
-
-def _line(record: dict) -> str:
-    label = record.get("label") or record["run_id"]
-    if record["status"] != "ok":
-        return f"  {label}: [red]{record['status']}[/] — {record.get('reason')}"
-    t = record["timing"]
-    peak = record["memory"]["peak"]
-    mem = f", peak {peak['bytes'] / 2**20:.0f} MiB ({peak['source']})" if peak.get("bytes") else ""
-    return f"  {label}: [green]ok[/] median {t['e2e']['median']:.3f} s, {t['fps']['of_median_latency']:.1f} frames/s{mem}"
+        previous = progress.set_sink(draw if view.console is not None else None)
+        try:
+            with capture:
+                record = (setup_failure(spec, session=options["session"], isolation=dict(isolation))
+                          or execute_run(spec, session=options["session"], outputs_dir=options["outputs_dir"],
+                                         isolation=dict(isolation), hook=options["hook"]))
+            printed = add_warnings(record, [*printed, *capture.lines()])
+        finally:
+            progress.set_sink(previous)
+            capture.close()
+        yield record

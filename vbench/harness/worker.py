@@ -1,19 +1,32 @@
 """The worker process: receives RunSpec dicts over a pipe, answers each with a record.
 
 Started with the ``spawn`` method, so it begins from a fresh interpreter: no CUDA context, no
-allocator state and no imported module is inherited from the parent.
+allocator state and no imported module is inherited from the parent. It ignores SIGINT: a Ctrl-C
+reaches the whole process group, and the parent, which decides what an interruption means, stops
+the worker with SIGTERM (no traceback from here), or SIGKILL when it does not end. Over the same pipe it sends the run's progress events
+(:mod:`vbench.harness.progress`); what the run prints goes into a file the parent names
+(:mod:`vbench.harness.output_capture`) and into the record's ``env.warnings``.
 """
 
 from __future__ import annotations
 
 import os
 import resource
+import signal
 from typing import Any
+
+from vbench.harness import progress
+from vbench.harness.failures import setup_failure
+from vbench.harness.output_capture import OutputCapture, clean
 
 
 def worker_main(conn: Any, options: dict) -> None:
     """Loop until the parent sends ``None`` or closes the pipe."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _terminated)  # the parent stops a run: exit through Python's cleanup
+    progress.set_sink(lambda event: conn.send(("progress", event)))
     position = 0
+    printed: list[str] = []  # what this process printed so far (imports included), for env.warnings
     while True:
         try:
             spec = conn.recv()
@@ -28,9 +41,28 @@ def worker_main(conn: Any, options: dict) -> None:
             isolation["note"] = ("this worker ran earlier runs: allocator and host RSS peaks were reset "
                                  "(VmHWM, where /proc/self/clear_refs is writable), but memory earlier runs "
                                  "left allocated stays in the baseline")
-        record = _run_limited(spec, options, isolation)
+        capture = OutputCapture(options.get("output_path"))
+        try:
+            with capture:
+                record = (setup_failure(spec, session=options.get("session"), isolation=isolation)
+                          or _run_limited(spec, options, isolation))
+            printed = add_warnings(record, [*printed, *capture.lines()])
+        finally:
+            capture.close()
         conn.send(("record", record))
         position += 1
+
+
+def _terminated(signum, frame) -> None:
+    raise SystemExit(128 + signum)  # semaphores and files are released; multiprocessing prints nothing
+
+
+def add_warnings(record: dict, lines: list[str]) -> list[str]:
+    """Put what the run's process printed under ``env.warnings``; returns the lines kept."""
+    lines = clean(lines)
+    if lines or "env" in record:
+        record.setdefault("env", {})["warnings"] = lines
+    return lines
 
 
 def _run_limited(spec: dict, options: dict, isolation: dict) -> dict:
