@@ -23,8 +23,8 @@ def test_vbench_env_prints_gpu_memory(fake_gpu, capsys):
     out = capsys.readouterr().out
     row = next(line for line in out.splitlines() if "NVIDIA H100 80GB HBM3" in line and "│ 0 " in line)
     cells = [c.strip() for c in row.split("│") if c.strip()]
-    # device, name, total, reserved, allocated, free (GiB)
-    assert cells[:6] == ["0", "NVIDIA H100 80GB HBM3", "80.00", "3.00", "3.00", "72.00"], row
+    # device, name, total, reserved, allocated, free (vbench.units.format_bytes: GiB)
+    assert cells[:6] == ["0", "NVIDIA H100 80GB HBM3", "80.0 GiB", "3.00 GiB", "3.00 GiB", "72.0 GiB"], row
     assert "550.54.15" in out  # the driver, from NVML
 
 

@@ -13,6 +13,7 @@ import math
 import sys
 
 from vbench.record import BY_NAME, DEFAULT_RULES
+from vbench.units import format_bytes, format_bytes_delta
 
 
 def register(sub) -> None:
@@ -61,15 +62,21 @@ def _fmt(value, unit: str = "") -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "—"
     if unit == "bytes":
-        return f"{value / 1e9:.3f} GB"
+        return format_bytes(value)
     return f"{value:.4g}"
 
 
+def _delta(value: float, unit: str = "") -> str:
+    """A signed difference, in the metric's unit family (``+14.0 MiB`` for bytes)."""
+    return format_bytes_delta(value) if unit == "bytes" else f"{value:+.4g}"
+
+
 def _print_table(result) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=None if Console().is_terminal else 200)
+    from vbench.cli.console import console as make_console
+
+    console = make_console()
     if result.rows:
         table = Table(title=f"{result.matched} matched runs; rules: {' '.join(result.rules)}")
         for col in ("run", "metric", "base", "new", "ratio / Δ", f"{100 * (1 - result.alpha):g} % CI", "p", "n",
@@ -79,11 +86,11 @@ def _print_table(result) -> None:
         for r in result.rows:
             relative = r.metric == "status" or BY_NAME[r.metric.split(".")[0]].group != "quality"
             change = (f"{r.ratio:.3f}×" if r.ratio is not None and relative
-                      else f"{r.delta:+.4g}" if r.delta is not None else "—")
+                      else _delta(r.delta, r.unit) if r.delta is not None else "—")
             relative_rule = bool(r.rule and r.rule.endswith("%"))  # decided on the ratio, else the difference
             interval = r.ci if relative_rule else r.ci_delta
-            ci = (f"{interval[0]:.3f}–{interval[1]:.3f}" if relative_rule else f"{interval[0]:+.4g}–{interval[1]:+.4g}") \
-                if interval else "—"
+            ci = (f"{interval[0]:.3f}–{interval[1]:.3f}" if relative_rule
+                  else f"{_delta(interval[0], r.unit)}–{_delta(interval[1], r.unit)}") if interval else "—"
             p = f"{r.p_value:.3g}" if r.p_value is not None else "—"
             verdict = f"[{style[r.verdict]}]{r.verdict}[/]" if r.verdict in style else r.verdict
             table.add_row(r.label, r.metric, _fmt(r.base, r.unit), _fmt(r.new, r.unit), change, ci, p,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
-from rich.console import Console
 from rich.table import Table
+
+from vbench.cli.console import console as make_console
+from vbench.units import format_bytes
 
 
 def register(sub) -> None:
@@ -22,7 +24,7 @@ def handle(args) -> int:
     if args.json:
         print(json.dumps({"fingerprint": fp, "gpu_memory": mem}, indent=2, default=str))
         return 0
-    console = Console(width=None if Console().is_terminal else 200)  # a log or a pipe is not wrapped
+    console = make_console()  # a log or a pipe is not wrapped
     table = Table(title="machine", show_header=False)
     for key, value in _flatten(fp):
         table.add_row(key, "—" if value is None else str(value))
@@ -30,14 +32,12 @@ def handle(args) -> int:
     if not mem:
         console.print("GPU memory: no CUDA device")
         return 0
-    gib = 1024**3
-    gpu = Table(title="GPU memory (GiB)")
+    gpu = Table(title="GPU memory")
     for col in ("device", "name", "total", "reserved", "allocated", "free"):
-        gpu.add_column(col)
+        gpu.add_column(col, justify="right" if col not in ("device", "name") else "left")
     for d in mem:  # the keys env.gpu_memory returns
         gpu.add_row(str(d["index"]), str(d["name"]),
-                    *(f"{d[k] / gib:.2f}" if d.get(k) is not None else "—"
-                      for k in ("total_bytes", "reserved_bytes", "allocated_bytes", "free_bytes")))
+                    *(format_bytes(d.get(k)) for k in ("total_bytes", "reserved_bytes", "allocated_bytes", "free_bytes")))
     console.print(gpu)
     for d in mem:
         if d.get("warning"):

@@ -2,12 +2,15 @@
 
 Exit codes: 0 success; 1 the work ran but something failed (``run --strict`` with failed runs,
 ``compare`` with a regression); 2 bad input (a scenario or results file), with one readable message
-per problem and no traceback.
+per problem and no traceback; 3 ``compare`` could not decide a rule; 130 interrupted (Ctrl-C), with
+one line saying what was kept; 141 the output pipe was closed early (``vbench … | head``), silently.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -15,6 +18,7 @@ from vbench import __version__
 from vbench.errors import ResultsError, ScenarioError, VbenchError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141  # 128 + SIGINT, 128 + SIGPIPE: what a shell shows for them
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,16 +48,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.handler(args) or EXIT_OK)
-    except (ScenarioError, ResultsError) as exc:
-        print(f"error: {exc}" if "\n" not in str(exc) else f"error:\n{exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except VbenchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except KeyboardInterrupt:
-        print("interrupted; every finished record is kept", file=sys.stderr)
-        return 130
+        try:
+            code = int(args.handler(args) or EXIT_OK)
+        except (ScenarioError, ResultsError) as exc:
+            print(f"error: {exc}" if "\n" not in str(exc) else f"error:\n{exc}", file=sys.stderr)
+            code = EXIT_BAD_INPUT
+        except VbenchError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            code = EXIT_FAILED
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            code = EXIT_INTERRUPTED
+        sys.stdout.flush()  # here, not at exit, so a closed pipe is seen below
+        return code
+    except BrokenPipeError:  # `vbench … | head`: the reader has what it wanted
+        _silence_output()
+        return EXIT_BROKEN_PIPE
+
+
+def _silence_output() -> None:
+    """Point stdout and stderr at /dev/null, so the interpreter's last flush of what is left in them
+    does not fail again (with an "Exception ignored" message)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,8 +7,14 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from vbench.cli.console import console as make_console
 from vbench.scenario import RunSpec, iter_labels, plan
 from vbench.scenario.run_options import add_run_options, overrides_from
+
+STRICT_HELP = ("exit 1 when a run ends with status error or timeout -- which includes a run that could not start "
+               "because of the setup (local model directory or its files missing, CUDA asked for by --device or "
+               "measure.device but absent) -- or when no run ended ok; oom, and unsupported (a combination "
+               "this machine cannot run, such as offload on a CPU), are results")
 
 
 def register(sub) -> None:
@@ -17,8 +23,7 @@ def register(sub) -> None:
     add_run_options(p.add_argument)
     p.add_argument("--dry-run", action="store_true", help="print the expanded runs as a table; run nothing")
     p.add_argument("--session", default=None, help="name of this results session (default: a UTC timestamp)")
-    p.add_argument("--strict", action="store_true",
-                   help="exit 1 when a run ends with status error or timeout (oom/unsupported are results)")
+    p.add_argument("--strict", action="store_true", help=STRICT_HELP)
     p.add_argument("--report", default=None, metavar="HTML",
                    help="also write an HTML report of this session (with --resume: of every session of the scenario)")
     p.add_argument("--no-quality", action="store_true",
@@ -28,34 +33,67 @@ def register(sub) -> None:
 
 
 def handle(args) -> int:
-    console = Console(stderr=True)
+    console = make_console(stderr=True)  # progress and notes; the summary tables go to stdout
     overrides = overrides_from(args.set, args.device)
     plans = [(path, *plan(path, overrides)) for path in args.scenarios]  # validate all before running any
     if args.dry_run:
         for path, scenario, runs in plans:
-            print_plan(Console(width=None if Console().is_terminal else 160), path, scenario, runs)
+            print_plan(make_console(), path, scenario, runs)
         return 0
-    from vbench.harness import run_sweep  # heavy imports only when really running
+    from vbench.cli.run_summary import print_summary
+    from vbench.harness import SweepInterrupted, run_sweep  # heavy imports only when really running
+    from vbench.harness.progress import describe, scoring
+    from vbench.store import read_records
 
     out = Path(args.results or "results")
-    failed = 0
+    strict_failures = []
     written = []
     for path, scenario, runs in plans:
         console.print(f"[bold]{path}[/]: {len(runs)} runs → {out / scenario.name}")
-        result = run_sweep(runs, out_dir=out, session=args.session, resume=args.resume, console=console)
+        try:
+            result = run_sweep(runs, out_dir=out, session=args.session, resume=args.resume, console=console)
+        except SweepInterrupted as stop:
+            console.print(f"interrupted: {stop}; the same command with --resume runs the rest",
+                          markup=False, highlight=False)
+            return 130
         # a resumed session holds only the rest: the report then shows every session of the scenario
         written.append(out / scenario.name if args.resume else result.path)
-        failed += sum(r["status"] in ("error", "timeout") for r in result.records)
-        if result.records and scenario.metrics and not args.no_quality:
+        strict_failures += _strict_failures(path, result.records)
+        ok = sum(r["status"] == "ok" for r in result.records)
+        if ok and scenario.metrics and not args.no_quality:
             from vbench.scoring.session import score_session
 
-            score_session(result.path, console=console, device=args.device)
+            console.print(describe(scoring(ok, scenario.metrics)), markup=False, highlight=False)
+            try:
+                score_session(result.path, console=console, device=args.device)
+            except KeyboardInterrupt:
+                console.print(f"interrupted while scoring: the {len(result.records)} runs are stored in "
+                              f"{result.path}, unscored; `vbench score {result.path}` scores them",
+                              markup=False, highlight=False)
+                return 130
+        if result.records:
+            ids = {r["run_id"] for r in result.records}
+            stored = {r["run_id"]: r for r in read_records(result.path).records if r["run_id"] in ids}
+            print_summary(make_console(), f"{path}: session {result.path.stem}", list(stored.values()))
     if args.report:
         from vbench.report import write_report
 
         write_report(written, args.report)
         console.print(f"report: {args.report}")
-    return 1 if args.strict and failed else 0
+    if args.strict and strict_failures:
+        for line in strict_failures:
+            console.print(f"--strict: {line}", markup=False, highlight=False)
+        return 1
+    return 0
+
+
+def _strict_failures(path: str, records: list[dict]) -> list[str]:
+    """Why ``--strict`` fails for one sweep's records: runs in error or timeout, or none ok."""
+    bad = [r for r in records if r["status"] in ("error", "timeout")]
+    out = [f"{path}: {r.get('label') or r['run_id']} ended {r['status']}: {r.get('reason')}" for r in bad]
+    if records and not any(r["status"] == "ok" for r in records) and not bad:
+        out.append(f"{path}: no run ended ok ({', '.join(sorted({r['status'] for r in records}))})")
+    return out
 
 
 def print_plan(console: Console, path: str, scenario, runs: list[RunSpec]) -> None:

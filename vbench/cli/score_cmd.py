@@ -15,12 +15,11 @@ def register(sub) -> None:
 
 
 def handle(args) -> int:
-    from rich.console import Console
-
+    from vbench.cli.console import console as make_console
     from vbench.scoring.session import score_session
     from vbench.store import find_result_files
 
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     files = find_result_files(args.results)  # ResultsError (exit 2) for a path that does not exist
     if not files:
         console.print("no results files found under " + ", ".join(args.results))

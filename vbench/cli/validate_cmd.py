@@ -1,4 +1,8 @@
-"""``vbench validate SCENARIO…``: check files and count their runs without running anything."""
+"""``vbench validate SCENARIO…``: check files and count their runs without running anything.
+
+Beyond the schema, it looks at the disk where a run would: a ``local`` model's ``model.path``
+must be a directory written by ``save_pretrained`` (model_index.json and weight files).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,13 @@ import sys
 
 from vbench.errors import ScenarioError
 from vbench.scenario import plan
+from vbench.scenario.loader import source_label
+from vbench.scenario.model_files import local_path_problems
 
 
 def register(sub) -> None:
-    p = sub.add_parser("validate", help="check scenario files and show how many runs each expands to")
+    p = sub.add_parser("validate", help="check scenario files (and local model directories) and show how many "
+                                        "runs each expands to")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     p.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a field")
     p.set_defaults(handler=handle)
@@ -20,6 +27,9 @@ def handle(args) -> int:
     for path in args.scenarios:
         try:
             scenario, runs = plan(path, args.set)
+            problems = local_path_problems(r.model for r in runs)
+            if problems:
+                raise ScenarioError(source_label(path, args.set), problems)
         except ScenarioError as exc:
             print(exc, file=sys.stderr)
             failed += 1
