@@ -262,3 +262,36 @@ def test_a_reference_is_read_and_profiled_once_for_itself_and_its_runs(tmp_path,
     monkeypatch.setattr(temporal, "profile", lambda video, *a, **k: profiles.append(video) or profile(video, *a, **k))
     assert sorted(score_session(path).scored) == ["ref0", "run0", "run0b"]
     assert reads.count(sha) == 1 and len(profiles) == 3  # the reference once, then each run
+
+
+def test_a_record_appended_while_a_session_is_read_for_scoring_is_kept_whole(tmp_path, monkeypatch):
+    """Scoring parses exactly the bytes it rewrites: a record a running sweep appends just after
+    the read is carried over whole (and scored next time), never merged into a broken line."""
+    import vbench.scoring.session as session_mod
+    from vbench.store import RecordWriter, read_records
+
+    _, records = _setup(tmp_path)
+    path = _session(tmp_path, records[:1])
+    real = session_mod.read_content
+
+    def read_then_append(raw, source):
+        with RecordWriter(path) as w:  # a concurrent writer, between the read and the parse
+            w.write(records[1])
+        return real(raw, source)
+
+    monkeypatch.setattr(session_mod, "read_content", read_then_append)
+    score_session(path)
+    read = read_records(path)
+    assert read.problems == [] and [r["run_id"] for r in read.records] == ["ref0", "run0"]
+    assert "quality" in read.records[0] and "quality" not in read.records[1]
+
+
+def test_replace_lines_refuses_a_line_that_was_not_complete(tmp_path):
+    from vbench.errors import ResultsError
+    from vbench.store.jsonl import replace_lines
+
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b'{"a": 1}\n')
+    with pytest.raises(ResultsError, match="line 2 is not a complete line"):
+        replace_lines(path, path.read_bytes(), {2: {"schema_version": 2}})
+    assert path.read_bytes() == b'{"a": 1}\n'

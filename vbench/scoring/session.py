@@ -24,8 +24,8 @@ from typing import Any
 
 from vbench.errors import ResultsError
 from vbench.record import metric, now, score
-from vbench.store import OutputStore, read_all, read_records
-from vbench.store.jsonl import replace_lines
+from vbench.store import OutputStore, read_all
+from vbench.store.jsonl import read_content, replace_lines
 from vbench.store.layout import OUTPUTS_DIR
 from vbench.verdicts import judge
 
@@ -53,7 +53,7 @@ def score_session(path: str | os.PathLike[str], *, console: Any = None, device: 
     """
     path = Path(path)
     original = path.read_bytes()
-    read = read_records(path)
+    read = read_content(original, str(path))  # exactly the bytes that will be rewritten
     result = ScoreResult(path)
     todo = []
     for record, (_, line) in zip(read.records, read.sources, strict=True):

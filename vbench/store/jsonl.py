@@ -110,7 +110,11 @@ def replace_lines(path: PathLike, original: bytes, new_lines: Mapping[int, Mappi
     """
     path = Path(path)
     lines = original.split(b"\n")
+    complete = len(lines) - 1  # the piece after the last newline is not a finished line
     for number, record in new_lines.items():
+        if not 1 <= number <= complete:
+            raise ResultsError(f"{path}: line {number} is not a complete line of the content read "
+                               f"({complete} lines); nothing was written")
         lines[number - 1] = record_line(record)
     with session_lock(path):  # no writer appends between this read and the rename
         current = path.read_bytes()
@@ -128,9 +132,14 @@ def read_records(path: PathLike) -> ReadResult:
     Raises:
         ResultsError: a record has another ``schema_version`` (the message says how to migrate).
     """
+    return read_content(Path(path).read_bytes(), str(path))
+
+
+def read_content(raw: bytes, source: str) -> ReadResult:
+    """:func:`read_records` of a file's content already read (a rewriter parses exactly the bytes it
+    will rewrite, so a record appended meanwhile is carried over, never half-replaced)."""
     result = ReadResult()
-    source = str(path)
-    for number, data, problem in parse_lines(path):
+    for number, data, problem in parse_content(raw):
         if problem is not None:
             result.problems.append(ReadProblem(source, number, problem))
             continue
