@@ -20,21 +20,24 @@ def read_text(path: Path, max_bytes: int) -> tuple[str | None, str | None]:
     device: never opened, so never blocking), unreadable (permissions, I/O errors), larger than
     ``max_bytes`` (found from at most ``max_bytes + 1`` bytes read, whatever ``stat`` says), or not
     UTF-8."""
-    try:
-        mode = os.stat(path).st_mode
+    try:  # opened without blocking (a FIFO swapped in after a check would block), then checked
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         return None, "file not found"
-    except OSError as exc:
-        return None, f"cannot be read: {exc.strerror or exc}"
-    if stat.S_ISDIR(mode):
+    except IsADirectoryError:
         return None, "is a folder, not a file"
+    except (OSError, ValueError) as exc:  # permissions, EIO, a dangling link, a NUL in the name
+        return None, f"cannot be read: {getattr(exc, 'strerror', None) or exc}"
+    mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
-        return None, "not a regular file (a FIFO, socket or device); give a file"
-    try:
-        with open(path, "rb") as fh:
+        os.close(fd)
+        return None, ("is a folder, not a file" if stat.S_ISDIR(mode)
+                      else "not a regular file (a FIFO, socket or device); give a file")
+    with os.fdopen(fd, "rb") as fh:
+        try:
             raw = fh.read(max_bytes + 1)
-    except OSError as exc:  # permissions, EIO, a file removed meanwhile
-        return None, f"cannot be read: {exc.strerror or exc}"
+        except OSError as exc:
+            return None, f"cannot be read: {exc.strerror or exc}"
     if len(raw) > max_bytes:
         return None, f"file is larger than {max_bytes} bytes, the most allowed"
     try:

@@ -22,7 +22,10 @@ def read_all(paths: PathLike | Iterable[PathLike]) -> ReadResult:
     result = ReadResult()
     for path in find_result_files(paths):
         if not path.is_file():  # a FIFO or a device named *.jsonl would block or never end
-            kind = "a FIFO" if stat.S_ISFIFO(path.stat().st_mode) else "not a regular file"
+            try:
+                kind = "a FIFO" if stat.S_ISFIFO(path.stat().st_mode) else "not a regular file"
+            except OSError as exc:  # a dangling link, a file removed meanwhile
+                kind = f"cannot be read ({exc.strerror or exc})"
             result.problems.append(ReadProblem(str(path), 0, f"{kind}; skipped (only regular files are read "
                                                               "as results)"))
             continue
