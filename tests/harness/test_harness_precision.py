@@ -40,8 +40,23 @@ def test_max_repeats_and_max_seconds_cap_the_loop_and_say_so():
     noisy = lambda: 1.0 + rng.gauss(0, 0.5)  # noqa: E731
     samples, stop = loop(noisy, {**DEFAULT, "max_repeats": 12})
     assert len(samples) == 12 and not stop["reached"] and "max_repeats (12)" in stop["stopped"]
-    samples, stop = loop(noisy, {**DEFAULT, "max_seconds": 3.0})
-    assert sum(samples[:-1]) < 3.0 <= sum(samples) and not stop["reached"] and "max_seconds" in stop["stopped"]
+    samples, stop = loop(noisy, {**DEFAULT, "max_seconds": 8.0})
+    assert sum(samples[:-1]) < 8.0 <= sum(samples) and not stop["reached"] and "max_seconds" in stop["stopped"]
+
+
+def test_no_cap_cuts_the_minimum_repeats_short():
+    """A 200 s call still gets its 5 samples: the caps end only the extension for rel_ci."""
+    samples, stop = loop(lambda: 200.0, DEFAULT)
+    assert len(samples) == 5 and stop["reached"]
+    rng = random.Random(4)
+    samples, stop = loop(lambda: 200.0 * (1 + rng.gauss(0, 0.2)), DEFAULT)
+    assert len(samples) == 5 and not stop["reached"] and "max_seconds (300 s) reached before ±2.0%" in stop["stopped"]
+
+
+def test_min_seconds_that_max_repeats_cuts_short_says_so():
+    samples, stop = loop(lambda: 0.01, {**DEFAULT, "rel_ci": None, "min_seconds": 1.0, "max_repeats": 20})
+    assert len(samples) == 20 and not stop["reached"]
+    assert stop["stopped"] == "max_repeats (20) reached before min_seconds (1 s)"
 
 
 def test_without_a_target_repeats_and_min_seconds_decide():
@@ -66,7 +81,8 @@ def test_the_default_settings_make_a_5_percent_rule_decidable():
     assert slower.verdict == "regression", slower.note
 
 
-@pytest.mark.parametrize("bad", [{"rel_ci": 0}, {"rel_ci": 2}, {"max_seconds": 0}])
+@pytest.mark.parametrize("bad", [{"rel_ci": 0}, {"rel_ci": 2}, {"max_seconds": 0},
+                                 {"min_seconds": 10, "max_seconds": 5}])
 def test_bad_precision_settings_are_refused(bad):
     with pytest.raises(ValueError):
         Measure(**bad)

@@ -50,7 +50,7 @@ def test_repeats_warmup_and_cold_start_are_reported_apart(record):
 
 
 def test_min_seconds_extends_the_repeats(tmp_path):
-    runs = runs_of(TINY_WAN, measure={"repeats": 1, "rel_ci": None, "warmup": 0, "min_seconds": 1.5, "flops": False})
+    runs = runs_of(TINY_WAN, measure={"repeats": 1, "rel_ci": None, "warmup": 0, "min_seconds": 1.5, "max_repeats": 1000, "flops": False})
     record = run_sweep(runs, out_dir=tmp_path).records[0]
     t = record["timing"]
     assert sum(t["e2e"]["samples"]) >= 1.5 and t["e2e"]["n"] >= 2 and t["cold_included"]

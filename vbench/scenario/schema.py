@@ -245,6 +245,8 @@ class Measure(Section):
     def _repeats(self) -> Measure:
         if self.max_repeats < self.repeats:
             raise ValueError("max_repeats: must be at least repeats")
+        if self.min_seconds > self.max_seconds:
+            raise ValueError("min_seconds: must be at most max_seconds")
         return self
 
 
