@@ -71,19 +71,27 @@ def change_intervals(xa: np.ndarray, xb: np.ndarray, stat: str = "median", alpha
 
 #: A sampled measurement is noisy when its p10–p90 spread is more than this fraction of its median.
 NOISE_SPREAD = 0.10
+#: Below this many samples a percentile bootstrap interval is close to the min–max range and covers
+#: the true median well under 95 % of the time (about 51 % at 2, 76 % at 3, 89 % at 4 samples).
+FEW_SAMPLES = 5
 
 
 def noise(samples: Sequence[float]) -> str | None:
     """Why a measurement's raw samples are too few or too spread to trust, or None.
 
-    >>> noise([1.0]), noise([1.0, 1.01, 0.99]), noise([1.0, 2.0, 3.0])
-    ('single sample', None, 'high spread: p10–p90 is 80% of the median')
+    >>> noise([1.0]), noise([1.0, 1.01, 0.99, 1.0, 1.0]), noise([1.0, 2.0, 3.0, 2.0, 2.0])
+    ('single sample', None, 'high spread: p10–p90 is 60% of the median')
+    >>> noise([1.0, 1.01, 0.99])
+    'only 3 samples: the interval is about their range, less than 95 % sure'
+
     """
     x = np.asarray([v for v in samples if v is not None], dtype=float)
     if len(x) == 0:
         return "no samples"
     if len(x) == 1:
         return "single sample"
+    if len(x) < FEW_SAMPLES:
+        return f"only {len(x)} samples: the interval is about their range, less than 95 % sure"
     med = float(np.median(x))
     p10, p90 = np.percentile(x, [10, 90])
     if med > 0 and (p90 - p10) / med > NOISE_SPREAD:

@@ -81,9 +81,11 @@ def test_a_2x_slowdown_at_the_default_repeats_is_caught(seed):
 
 
 def test_noisy_samples_are_flagged_beside_the_verdict():
-    base, new = [record("a", [1.0])], [record("a", [1.0, 1.5, 2.2, 1.1])]
+    base, new = [record("a", [1.0])], [record("a", [1.0, 1.5, 2.2, 1.1, 1.0])]
     (row,) = compare_records(base, new, LATENCY).rows
-    assert row.noise == "base single sample; new high spread: p10–p90 is 74% of the median"
+    assert row.noise == "base single sample; new high spread: p10–p90 is 84% of the median"
+    (few,) = compare_records([record("a", [1.0, 1.01, 0.99])], [record("a", noisy(1, 20))], LATENCY).rows
+    assert few.noise == "base only 3 samples: the interval is about their range, less than 95 % sure"
     (quiet,) = compare_records([record("a", noisy(0, 20))], [record("a", noisy(1, 20))], LATENCY).rows
     assert quiet.noise is None
 

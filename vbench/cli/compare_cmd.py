@@ -72,6 +72,7 @@ def _delta(value: float, unit: str = "") -> str:
 
 
 def _print_table(result) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     from vbench.cli.console import console as make_console
@@ -94,7 +95,8 @@ def _print_table(result) -> None:
             p = f"{r.p_value:.3g}" if r.p_value is not None else "—"
             verdict = f"[{style[r.verdict]}]{r.verdict}[/]" if r.verdict in style else r.verdict
             table.add_row(r.label, r.metric, _fmt(r.base, r.unit), _fmt(r.new, r.unit), change, ci, p,
-                          f"{r.n_base}/{r.n_new}", verdict, r.note)
+                          f"{r.n_base}/{r.n_new}", verdict,
+                          escape(r.note) + (f" [yellow]noisy: {escape(r.noise)}[/]" if r.noise else ""))
         console.print(table)
     for title, items in (("only in BASE (not compared)", result.only_base), ("only in NEW (not compared)", result.only_new)):
         if items:
