@@ -79,3 +79,31 @@ def test_bad_quality_floors_name_the_field_and_what_is_allowed(floors, expected)
         validate_document(doc, source="scenario.yaml")
     text = str(err.value)
     assert "scenario.yaml" in text and all(e in text for e in expected), text
+
+
+def test_a_fit_on_a_peak_that_can_read_low_carries_a_caveat():
+    rec = record()
+    rec["memory"]["peak"]["source"] = "allocator_reserved"
+    v = judge(rec)
+    assert v["verdict"] == "fits" and "CUDA context" in v["caveats"][0]
+    assert "caveats" not in judge(record())  # NVML's process reading: nothing to add
+
+
+def test_a_peak_just_over_the_budget_shows_the_digits_that_differ():
+    v = judge(record(peak_gib=24.04))
+    assert v["reasons"] == ["peak memory 24.04 GiB (nvml_process_used) is over the 24.00 GiB budget"]
+
+
+def test_the_reference_is_judged_on_what_measures_itself():
+    rec = record(psnr=None, ssim=1.0, role="reference", min_quality={"warping_error": 0.01})
+    rec["quality"]["scores"]["warping_error"] = score("warping_error", 0.05)
+    v = judge(rec)
+    assert v["verdict"] == "below_quality" and v["quality"]["warping_error"]["ok"] is False
+
+
+def test_a_floor_on_a_metric_the_scenario_does_not_compute_is_refused():
+    doc = {"model": {"family": "wan", "source": "tiny"}, "metrics": ["psnr"], "limits": {"min_quality": {"lpips": 0.1}}}
+    with pytest.raises(ScenarioError, match=r"limits.min_quality.lpips: needs 'lpips' in metrics \(now: psnr\)"):
+        validate_document(doc, source="scenario.yaml")
+    doc["metrics"], doc["limits"]["min_quality"] = ["psnr", "temporal"], {"tof": 0.5}
+    assert validate_document(doc, source="scenario.yaml").limits.min_quality == {"tof": 0.5}

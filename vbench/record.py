@@ -230,7 +230,8 @@ class Verdict(TypedDict, total=False):
     memory: MemoryCheck | None  #: None: no memory budget set
     quality: dict[str, QualityCheck]  #: metric name -> its floor check
     reasons: list[str]  #: one sentence per failed or undecidable check, with the numbers
-    reference: bool  #: the run is the quality reference (its quality floors hold by definition)
+    caveats: list[str]  #: what a passed check rests on, where it can read low (a peak without NVML)
+    reference: bool  #: the run is the quality reference (its floors against the reference hold by definition)
 
 
 #: A run's budget verdict: ``not_run`` (status is not ok), ``over_memory_budget``, ``below_quality``,

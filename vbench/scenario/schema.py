@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from vbench.record import QUALITY, SCORERS
+from vbench.record import BY_NAME, QUALITY, SCORERS
 from vbench.scenario.families import ARCH_MODELS, FAMILIES, SOURCES
 
 FamilyName = Literal["wan", "cogvideox", "ltx", "svd", "hunyuan", "mochi"]
@@ -313,6 +313,16 @@ class Scenario(Section):
         if len(set(v)) != len(v):
             raise ValueError("metrics must not repeat")
         return v
+
+    @model_validator(mode="after")
+    def _floors_are_scored(self) -> Scenario:
+        """A floor on a metric the scenario does not compute would leave every run ``unknown``."""
+        for name in self.limits.min_quality:
+            scorer = BY_NAME[name].scorer
+            if scorer not in self.metrics:
+                raise ValueError(f"limits.min_quality.{name}: needs {scorer!r} in metrics (now: "
+                                 f"{', '.join(self.metrics) or 'none'}); add it, or drop the floor")
+        return self
 
 
 assert set(FAMILIES) == set(FamilyName.__args__) and set(SOURCES) == set(SourceName.__args__)
