@@ -21,12 +21,15 @@ def test_quickstart_fills_quality_for_every_run(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     out = tmp_path / "results"
     assert main(["run", "scenarios/quickstart.yaml", "--out", str(out), *SMALL,
-                 "--set", "sweep.product.num_inference_steps=[2]"]) == 0  # fp32 (the reference) and bf16
+                 "--set", "sweep.product.num_inference_steps=[2]"]) == 0  # fp32 and bf16 at 2 steps
     df = load(out)
-    assert len(df) == 2 and (df["status"] == "ok").all()
+    assert len(df) == 3 and (df["status"] == "ok").all()  # and the gold reference: fp32 at 4 steps
     assert df["quality.scored_at"].notna().all()
+    gold = df[df["role"] == "reference"]
+    assert len(gold) == 1 and gold["spec.workload.num_inference_steps"].tolist() == [4]
+    assert gold["quality.reference"].all() and gold["quality.scores.ssim.value"].tolist() == pytest.approx([1.0])
     runs = df[df["reference_id"].notna()]
-    assert len(runs) == 1  # the bf16 run against its fp32 reference
+    assert len(runs) == 2 and set(runs["reference_id"]) == set(gold["run_id"])  # both steps against one gold run
     for _, row in runs.iterrows():
         assert row["quality.reference_run_id"] == row["reference_id"]
         assert np.isfinite(row["quality.scores.psnr.value"]) and 0 < row["quality.scores.ssim.value"] <= 1
@@ -42,4 +45,4 @@ def test_no_quality_switch_leaves_records_unscored(tmp_path, monkeypatch):
     assert main(["run", "scenarios/quickstart.yaml", "--out", str(out), "--no-quality", *SMALL,
                  "--set", "sweep.product.precision=[fp32]", "--set", "sweep.product.num_inference_steps=[2]"]) == 0
     df = load(out)
-    assert len(df) == 1 and not any(c.startswith("quality.") for c in df.columns)
+    assert len(df) == 2 and not any(c.startswith("quality.") for c in df.columns)  # the run and the gold run

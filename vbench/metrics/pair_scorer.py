@@ -34,6 +34,8 @@ METRICS = SCORERS
 FIDELITY = ("psnr", "ssim", "lpips")
 #: Frames per device transfer.
 CHUNK = 16
+#: Temporal scores of the run alone (not against its reference).
+OWN_TEMPORAL = ("mean_abs_frame_diff", "frame_ssim", "warping_error")
 RESIZE_METHOD = "bicubic, antialiased (torch.nn.functional.interpolate), rounded to uint8"
 
 
@@ -81,7 +83,7 @@ class PairScorer:
         to uint8) before any score, and ``details.resize`` says so. Other shape differences
         (frames, videos, channels) leave the frame-by-frame scores unavailable, with the reason.
         """
-        videos = as_videos(video)
+        videos, native = as_videos(video), None
         quality: dict[str, Any] = {"scores": {}, "details": {}}
         unavailable: dict[str, str] = {}
         wanted = [m for m in FIDELITY if m in self.metrics]
@@ -94,6 +96,7 @@ class PairScorer:
         else:
             refs = as_videos(reference)
             if refs.shape != videos.shape and _same_but_size(refs.shape, videos.shape):
+                native = videos
                 quality["details"]["resize"] = {"from": list(videos.shape[2:4]), "to": list(refs.shape[2:4]),
                                                 "method": RESIZE_METHOD}
                 videos = resize_frames(videos, refs.shape[2], refs.shape[3])
@@ -105,7 +108,7 @@ class PairScorer:
                 self._fidelity(videos, refs, wanted, quality, unavailable)
         if "temporal" in self.metrics:
             self._temporal(videos, reference, reference_key if reference is not None else key, quality,
-                           unavailable)
+                           unavailable, native=native)
         if quality.get("reference") and "psnr" in quality["scores"]:
             unavailable.pop("psnr", None)  # infinite by definition, not missing
             quality["details"]["psnr"]["infinite"] = True
@@ -138,7 +141,10 @@ class PairScorer:
             quality["details"][m] = details
 
     def _temporal(self, videos: torch.Tensor, reference: Any | None, reference_key: str | None,
-                  quality: dict[str, Any], unavailable: dict[str, str]) -> None:
+                  quality: dict[str, Any], unavailable: dict[str, str], native: torch.Tensor | None = None) -> None:
+        """Temporal scores; ``native``: the run's frames before they were resized to the reference,
+        from which its own scores (frame difference, frame SSIM, warping error) are taken, so a
+        run's own numbers do not depend on the size of the reference it is scored against."""
         if videos.shape[1] < 2:
             unavailable["temporal"] = f"temporal metrics need at least 2 frames, got {videos.shape[1]}"
             return
@@ -154,6 +160,9 @@ class PairScorer:
             unavailable["temporal"] = str(exc)
             return
         out = temporal.scores(run, ref)
+        if native is not None:
+            out.update({k: v for k, v in temporal.scores(temporal.profile(native, self.device, None)).items()
+                        if k in OWN_TEMPORAL})
         if reference is not None and ref is None:
             why = (f"the video is shaped {tuple(videos.shape)}, its reference {ref_shape}; the scores "
                    "against the reference need equal shapes")

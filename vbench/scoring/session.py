@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from vbench.errors import ResultsError
-from vbench.record import metric, now, score
+from vbench.record import BY_NAME, metric, now, number, score
 from vbench.store import OutputStore, read_all
 from vbench.store.jsonl import read_content, replace_lines
 from vbench.store.layout import OUTPUTS_DIR
@@ -159,19 +159,22 @@ def _keep_computed(quality: dict, previous: dict | None) -> None:
         return
     old_scores, scores = previous.get("scores") or {}, quality.setdefault("scores", {})
     unavailable = quality.setdefault("unavailable", {})
+    details, old_details = quality.setdefault("details", {}), previous.get("details") or {}
     for name, entry in old_scores.items():
-        if not isinstance((entry or {}).get("value"), (int, float)):
-            continue
-        if isinstance((scores.get(name) or {}).get("value"), (int, float)):
-            continue
+        if number((entry or {}).get("value")) is None or number((scores.get(name) or {}).get("value")) is not None:
+            continue  # nothing to keep, or the new attempt has its own (NaN counts as none)
         why = unavailable.pop(name, None) or unavailable.get("all") or "the new attempt gave no value"
         scores[name] = entry
-        if name in (previous.get("details") or {}):
-            quality.setdefault("details", {})[name] = previous["details"][name]
+        # the bookkeeping the kept value was computed with: its own, the temporal set's, the resize
+        for key in (name, *(("temporal",) if BY_NAME[name].scorer == "temporal" else ()), "resize"):
+            if key in old_details:
+                details[key] = old_details[key]
         quality.setdefault("rescore_failed", {})[name] = (f"kept the value scored at {previous.get('scored_at')}; "
                                                           f"rescoring gave none: {why}")
     if quality.get("rescore_failed") and "all" in unavailable:  # a crashed rescore: the old scores stand
         quality["rescore_failed"]["all"] = unavailable.pop("all")
+    if quality.get("rescore_failed") and previous.get("reference"):
+        quality["reference"] = True
 
 
 def _is_reference(record: dict, known: dict[str, dict]) -> bool:
