@@ -108,11 +108,11 @@ def test_a_run_of_another_resolution_is_resized_to_its_reference(tmp_path):
     assert half["details"]["resize"]["from"] == [16, 16]
     assert half["details"]["resize"]["to"] == [32, 32] and "bicubic" in half["details"]["resize"]["method"]
     assert 30 < half["scores"]["psnr"]["value"] < 60 and "psnr" not in half["unavailable"]
-    from vbench.metrics.pair_scorer import PairScorer  # the run's own scores are of its own frames
+    from vbench.metrics import temporal  # the run's own scores are of its own 16x16 frames
 
-    alone = PairScorer(["temporal"]).score(small, None)["scores"]
+    alone = temporal.scores(temporal.profile(torch.from_numpy(small), torch.device("cpu"), None))
     for own in ("mean_abs_frame_diff", "frame_ssim", "warping_error"):
-        assert half["scores"][own]["value"] == pytest.approx(alone[own]["value"]), own
+        assert half["scores"][own]["value"] == pytest.approx(alone[own]), own
 
 
 def test_reference_from_an_earlier_session_is_found(tmp_path):
