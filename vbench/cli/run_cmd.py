@@ -35,6 +35,7 @@ def register(sub) -> None:
 def handle(args) -> int:
     console = make_console(stderr=True)  # progress and notes; the summary tables go to stdout
     overrides = overrides_from(args.set, args.device)
+    check_destination(args.results, args.session)
     plans = [(path, *plan(path, overrides)) for path in args.scenarios]  # validate all before running any
     if args.dry_run:
         for path, scenario, runs in plans:
@@ -105,3 +106,22 @@ def print_plan(console: Console, path: str, scenario, runs: list[RunSpec]) -> No
         table.add_row(str(i), run.run_id, run.role, label, prompt, str(run.workload.seed),
                       run.reference_id or "(itself)")
     console.print(table)
+
+
+def check_destination(out: str | None, session: str | None) -> None:
+    """``--out`` must be a folder (or not exist yet) and ``--session`` a plain name, before anything runs.
+
+    Raises:
+        ScenarioError: naming the option, the value and what is allowed (exit 2).
+    """
+    from vbench.errors import Problem, ScenarioError
+    from vbench.store.layout import check_name
+
+    if out is not None and Path(out).exists() and not Path(out).is_dir():
+        raise ScenarioError("--out", [Problem("", "is not a folder; give a results folder (it is created if "
+                                                  "missing)", out, True)])
+    if session is not None:
+        try:
+            check_name(session, "session name")
+        except ValueError as exc:
+            raise ScenarioError("--session", [Problem("", str(exc))]) from None

@@ -21,16 +21,18 @@ OUTPUTS_DIR = "outputs"
 PathLike = str | os.PathLike[str]
 
 
-def _component(name: str, what: str) -> str:
-    if not name or name in {".", "..", OUTPUTS_DIR} or any(c in name for c in "/\\\0"):
-        raise ValueError(f"{what} {name!r} cannot name a results folder or file "
-                         f"(empty, '.', '..', {OUTPUTS_DIR!r} and path separators are not allowed)")
+def check_name(name: str, what: str) -> str:
+    """``name`` if it can name one results folder or file (a scenario, a session); else ValueError
+    saying what is allowed."""
+    if not name or name in {".", "..", OUTPUTS_DIR} or name.startswith(".") or any(c in name for c in "/\\\0"):
+        raise ValueError(f"{what} {name!r} cannot name a results folder or file; allowed: a plain name "
+                         f"(not empty, not {OUTPUTS_DIR!r}, not starting with '.', no path separators)")
     return name
 
 
 def scenario_dir(out_dir: PathLike, scenario: str) -> Path:
     """The folder of one scenario's sessions: ``out_dir/<scenario>``."""
-    return Path(out_dir) / _component(scenario, "scenario name")
+    return Path(out_dir) / check_name(scenario, "scenario name")
 
 
 def session_path(out_dir: PathLike, scenario: str, session: str) -> Path:
@@ -39,7 +41,7 @@ def session_path(out_dir: PathLike, scenario: str, session: str) -> Path:
     >>> session_path("results", "quickstart", "20250101T000000Z-ab12cd").as_posix()
     'results/quickstart/20250101T000000Z-ab12cd.jsonl'
     """
-    return scenario_dir(out_dir, scenario) / (_component(session, "session name") + SUFFIX)
+    return scenario_dir(out_dir, scenario) / (check_name(session, "session name") + SUFFIX)
 
 
 def outputs_dir(out_dir: PathLike, scenario: str) -> Path:
