@@ -5,9 +5,9 @@ from __future__ import annotations
 import typing
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 
+from vbench.cli.console import console as make_console
 from vbench.scenario import ARCH_MODELS, FAMILIES, SOURCES, Optimizations
 from vbench.scenario.schema import METRIC_NAMES
 
@@ -30,7 +30,7 @@ def register(sub) -> None:
 
 
 def handle(args) -> int:
-    console = Console()
+    console = make_console()
     def show(name):
         return (args.what in ("all", name))
     if show("families"):
