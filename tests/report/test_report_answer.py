@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import derive, section
+from report_pages import derive, figures, section
 
 from vbench.record import summarize
 from vbench.report import build_report
@@ -85,7 +85,6 @@ def test_with_a_gold_reference_the_baseline_is_the_default_run_of_the_same_workl
 
 
 def test_the_quality_floor_is_drawn(tiling):
-    from conftest import figures
     [lq] = [f for f in figures(build_report(tiling)) if "latency vs psnr" in f["layout"]["title"]["text"]]
     assert lq["layout"]["shapes"][0]["y0"] == 35 and lq["layout"]["annotations"][0]["text"] == "PSNR floor 35"
 

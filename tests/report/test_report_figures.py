@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import figures, section
+from report_pages import figures, section
 
 from vbench.report import build_report
 from vbench.report.data import prepare

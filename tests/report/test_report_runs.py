@@ -8,7 +8,7 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import derive, section
+from report_pages import derive, figures, section
 
 from vbench.record import summarize
 from vbench.report import build_report
@@ -104,7 +104,6 @@ def test_reference_on_the_quality_plot_at_the_top(gold):
 
 
 def _figures(page):
-    from conftest import figures
     return figures(page)
 
 

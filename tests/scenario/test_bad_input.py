@@ -230,3 +230,22 @@ def test_set_on_a_document_that_is_not_a_mapping_is_the_files_error(tmp_path, ca
     assert main(["validate", str(path), "--set", "model.family=wan"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"{path} (with --set model.family=wan): ") and expected in err, err
+
+
+def test_validate_on_a_512_mib_file_stays_small(tmp_path):
+    """The size check reads at most the limit plus one byte: a 512 MiB scenario (written whole, not
+    sparse) costs `vbench validate` no more than its usual memory."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "huge.yaml"
+    block = b"# " + b"x" * (1 << 20) + b"\n"
+    with open(path, "wb") as fh:
+        for _ in range(512):
+            fh.write(block)
+    code = ("import resource, sys; from vbench.cli.main import main; rc = main(['validate', sys.argv[1]]); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(rc)")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "larger than 1048576 bytes" in done.stderr
+    peak_kib = int(done.stdout.strip().splitlines()[-1])
+    assert peak_kib < 100 * 1024, f"validate peaked at {peak_kib / 1024:.0f} MiB of RSS"

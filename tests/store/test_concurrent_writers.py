@@ -9,6 +9,8 @@ import sys
 import textwrap
 import time
 
+import pytest
+
 from vbench.record import SCHEMA_VERSION
 from vbench.store import read_records
 from vbench.store.jsonl import read_content, replace_lines
@@ -45,7 +47,8 @@ def _rescore_while(procs, path) -> int:
     return rewrites
 
 
-def test_records_appended_while_the_file_is_rescored_are_all_kept(tmp_path):
+@pytest.mark.parametrize("attempt", range(3))
+def test_records_appended_while_the_file_is_rescored_are_all_kept(tmp_path, attempt):
     path = tmp_path / "s" / "session.jsonl"
     proc = writer(path, "w", 150)
     rewrites = _rescore_while([proc], path)
@@ -55,7 +58,8 @@ def test_records_appended_while_the_file_is_rescored_are_all_kept(tmp_path):
     assert json.loads(path.read_text().splitlines()[0])["quality"]["scored_at"] == str(rewrites - 1)
 
 
-def test_two_runs_into_one_session_while_it_is_scored_both_land_completely(tmp_path):
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_runs_into_one_session_while_it_is_scored_both_land_completely(tmp_path, attempt):
     """Two `vbench run --session shared` at once, each scoring the session as it goes."""
     path = tmp_path / "s" / "shared.jsonl"
     procs = [writer(path, tag, 80) for tag in ("a", "b")]
@@ -103,3 +107,33 @@ def test_a_removed_sidecar_is_locked_again_on_the_new_file(tmp_path):
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     finally:
         os.close(fd)
+
+
+SCORER = textwrap.dedent("""
+    import sys, time
+    from vbench.store.jsonl import read_content, replace_records
+    path, tag, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    done = 0
+    while done < rounds:  # rescore every record again and again, as `vbench score --force` does
+        raw = open(path, "rb").read()
+        read = read_content(raw, path)
+        lines = raw.split(b"\\n")
+        replace_records(path, {lines[n - 1]: {**r, "quality": {"scorer": tag, "round": done}}
+                               for r, (_, n) in zip(read.records, read.sources)})
+        done += 1
+        time.sleep(0.002)
+""")
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_scorers_and_a_writer_on_one_session_lose_nothing(tmp_path, attempt):
+    path = tmp_path / "s" / "busy.jsonl"
+    first = writer(path, "w", 1)
+    assert first.wait(timeout=60) == 0
+    procs = [writer(path, "w", 120)] + [subprocess.Popen([sys.executable, "-c", SCORER, str(path), tag, "40"])
+                                        for tag in ("x", "y")]
+    assert [p.wait(timeout=180) for p in procs] == [0, 0, 0]
+    read = read_records(path)
+    assert read.problems == []
+    assert sorted(r["run_id"] for r in read.records) == sorted(["w0"] + [f"w{i}" for i in range(120)])
+    assert {r["quality"]["scorer"] for r in read.records if "quality" in r} <= {"x", "y"}

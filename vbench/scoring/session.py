@@ -9,9 +9,11 @@ at a time (the current reference is kept), so memory stays bounded by two videos
 Why the file is rewritten rather than appended to: a record is one row per run everywhere
 (``results.load``, ``compare``, ``report``, ``--resume``); appending a second, scored copy or a
 separate quality record would give every reader two lines per run to reconcile. The scored file is
-written beside the original, fsynced and renamed over it (as ``vbench results migrate`` does),
-so a crash leaves either the old or the new file; lines that hold no record are kept byte for
-byte, and lines a concurrent writer appended meanwhile are carried over.
+written beside the original, fsynced and renamed over it under the session lock
+(:func:`vbench.store.jsonl.replace_records`), so a crash leaves either the old or the new file,
+lines that hold no record are kept byte for byte, records a concurrent writer appended meanwhile
+are carried over, and two scorers of one session at once both finish (each replaces the lines it
+read, as it read them).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 from vbench.errors import ResultsError
 from vbench.record import BY_NAME, metric, now, number, score
 from vbench.store import OutputStore, read_all
-from vbench.store.jsonl import read_content, replace_lines
+from vbench.store.jsonl import read_content, replace_records
 from vbench.store.layout import OUTPUTS_DIR
 from vbench.verdicts import judge
 
@@ -287,8 +289,7 @@ _SHOWN = ("psnr", "ssim", "lpips", "mean_abs_frame_diff_gap")
 
 
 def _rewrite(path: Path, original: bytes, scored: dict[int, dict]) -> None:
-    """Replace the scored records' lines; keep every other line (and anything appended since) as is."""
-    try:
-        replace_lines(path, original, scored)
-    except ResultsError as exc:
-        raise ResultsError(f"{path} changed while it was being scored (not by appending); score it again") from exc
+    """Replace the scored records' lines, found by their content as read (so a concurrent rescore
+    or writer loses nothing); keep every other line, and anything appended since, as is."""
+    lines = original.split(b"\n")
+    replace_records(path, {lines[number - 1]: record for number, record in scored.items()})

@@ -123,6 +123,30 @@ def replace_lines(path: PathLike, original: bytes, new_lines: Mapping[int, Mappi
         atomic_write(path, b"\n".join(lines) + current[len(original):])
 
 
+def replace_records(path: PathLike, replacements: Mapping[bytes, Mapping[str, Any]]) -> int:
+    """Atomically replace each line of ``path`` whose bytes are a key of ``replacements`` (a line
+    as it was read, without its newline) by that record; return how many lines were replaced.
+
+    Matching on the line's bytes rather than its number lets rewriters work concurrently with each
+    other and with appending writers: under the session lock the file is re-read as it is now,
+    a line another rescore already replaced no longer matches and keeps that newer content, and
+    every other line, including records appended since, stays byte for byte.
+    """
+    path = Path(path)
+    new = {key: record_line(record) for key, record in replacements.items()}
+    with session_lock(path):
+        current = path.read_bytes()
+        lines = current.split(b"\n")
+        complete = len(lines) - 1  # the piece after the last newline is unfinished: never replaced
+        hits = 0
+        for i in range(complete):
+            if lines[i] in new:
+                lines[i], hits = new[lines[i]], hits + 1
+        if hits:
+            atomic_write(path, b"\n".join(lines))
+    return hits
+
+
 def read_records(path: PathLike) -> ReadResult:
     """Read every record of one ``.jsonl`` file.
 
