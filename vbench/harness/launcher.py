@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import os
 import shutil
 import signal
 import tempfile
@@ -29,15 +30,54 @@ _STARTUP_GRACE_S = 120.0  # a fresh worker's imports do not count against the fi
 _STOP_GRACE_S = 3.0  # a worker asked to stop (SIGTERM) is killed (SIGKILL) when still alive after this
 
 
+#: The environment the forkserver was started with (None: not started by this process yet).
+_FORKSERVER_ENV: dict[str, str] | None = None
+
+
+def worker_context() -> tuple[mp.context.BaseContext, str | None]:
+    """How workers start, and why not warm where they cannot.
+
+    Warm: forked from a forkserver that has imported torch and diffusers without touching CUDA
+    (:mod:`vbench.harness.warm_imports`). The forkserver keeps the environment it started with,
+    and what glibc reads at process start (``MALLOC_*``) cannot be changed in a fork; so once this
+    process's environment differs from the forkserver's, workers start as fresh interpreters
+    (``spawn``) instead, as they do where there is no forkserver or with
+    ``VBENCH_WORKER_START=spawn``.
+    """
+    global _FORKSERVER_ENV
+    if os.environ.get("VBENCH_WORKER_START") == "spawn":
+        return mp.get_context("spawn"), "VBENCH_WORKER_START=spawn"
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn"), "no forkserver on this platform"
+    now = _environment()
+    if _FORKSERVER_ENV is None:
+        _FORKSERVER_ENV = now
+    elif now != _FORKSERVER_ENV:
+        changed = sorted(k for k in set(_FORKSERVER_ENV) | set(now) if _FORKSERVER_ENV.get(k) != now.get(k))
+        return mp.get_context("spawn"), f"the environment changed since the forkserver started ({', '.join(changed[:5])})"
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["vbench.harness.warm_imports"])
+    return ctx, None
+
+
+#: Variables that change without changing what a worker does (pytest names the current test).
+_VOLATILE = ("PYTEST_CURRENT_TEST",)
+
+
+def _environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in _VOLATILE}
+
+
 class Worker:
     """One spawned worker process and its pipe; what it prints goes to ``options["output_path"]``."""
 
     def __init__(self, options: dict):
-        ctx = mp.get_context("spawn")
+        ctx, cold_because = worker_context()
         self.conn, child = ctx.Pipe()
         self.output_path = options.get("output_path")
         from vbench.harness.worker import worker_main
 
+        options = {**options, "cold_because": cold_because}
         self.process = ctx.Process(target=worker_main, args=(child, options), daemon=True, name="vbench-worker")
         with _sigint_ignored():  # inherited: the worker is never interrupted before it ignores SIGINT itself
             self.process.start()

@@ -1,7 +1,10 @@
 """The worker process: receives RunSpec dicts over a pipe, answers each with a record.
 
-Started with the ``spawn`` method, so it begins from a fresh interpreter: no CUDA context, no
-allocator state and no imported module is inherited from the parent. It ignores SIGINT: a Ctrl-C
+Forked from a forkserver that has already imported torch and diffusers
+(:mod:`vbench.harness.warm_imports`; ``spawn``, a fresh interpreter, where there is none). Either
+way nothing of the parent is inherited, and CUDA was never initialised before the fork: each
+worker gets a fresh CUDA context and allocator, and one process per run (``process``) keeps runs'
+host memory apart. ``isolation.worker_start`` in the record says how it started. It ignores SIGINT: a Ctrl-C
 reaches the whole process group, and the parent, which decides what an interruption means, stops
 the worker with SIGTERM (no traceback from here), or SIGKILL when it does not end. Over the same pipe it sends the run's progress events
 (:mod:`vbench.harness.progress`); what the run prints goes into a file the parent names
@@ -13,6 +16,7 @@ from __future__ import annotations
 import os
 import resource
 import signal
+import sys
 from typing import Any
 
 from vbench.harness import progress
@@ -26,7 +30,11 @@ def worker_main(conn: Any, options: dict) -> None:
     signal.signal(signal.SIGTERM, _terminated)  # the parent stops a run: exit through Python's cleanup
     progress.set_sink(lambda event: conn.send(("progress", event)))
     position = 0
-    printed: list[str] = []  # what this process printed so far (imports included), for env.warnings
+    warm = sys.modules.get("vbench.harness.warm_imports")  # present when forked from the warm forkserver
+    # what this process printed so far (the forkserver's imports included), for env.warnings
+    printed: list[str] = list(warm.PRINTED) if warm is not None else []
+    start = ({"start_method": "forkserver", **warm.STATE} if warm is not None
+             else {"start_method": "spawn", "preloaded": False, "why": options.get("cold_because")})
     while True:
         try:
             spec = conn.recv()
@@ -36,7 +44,7 @@ def worker_main(conn: Any, options: dict) -> None:
             return
         conn.send(("started", spec["run_id"]))
         isolation = {"mode": options["mode"], "worker_pid": os.getpid(), "position_in_worker": position,
-                     "peaks_reset": True}
+                     "peaks_reset": True, "worker_start": start}
         if position:
             isolation["note"] = ("this worker ran earlier runs: allocator and host RSS peaks were reset "
                                  "(VmHWM, where /proc/self/clear_refs is writable), but memory earlier runs "
