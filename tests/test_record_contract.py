@@ -104,3 +104,21 @@ def test_every_golden_folder_renders_and_compares(tmp_path, folder):
     for path in find_result_files(copy):
         migrate_file(path)
     assert_readers_see(records(copy), copy)
+
+
+def test_a_fresh_record_holds_the_verdict_and_precision_the_contract_names(fresh):
+    """The sections added with the budget verdicts and adaptive sampling are written with the keys
+    vbench.record declares, and read back by vbench.verdicts as they were written."""
+    import typing
+
+    from vbench.record import VERDICTS, Precision, Verdict
+    from vbench.verdicts import judge
+
+    recs = records(fresh)
+    for rec in recs:
+        verdict = rec["verdict"]
+        assert set(verdict) <= set(typing.get_type_hints(Verdict)) and verdict["verdict"] in VERDICTS
+        assert judge(rec) == verdict, "a reader judges a stored record differently than its writer did"
+    ok = [r for r in recs if r["status"] == "ok"]
+    assert ok and all(set(r["timing"]["precision"]) == set(typing.get_type_hints(Precision)) for r in ok)
+    assert all(r["timing"]["precision"]["n"] == r["timing"]["e2e"]["n"] for r in ok)
