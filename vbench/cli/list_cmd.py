@@ -25,7 +25,7 @@ def register(sub) -> None:
     p.add_argument("what", nargs="?", default="all",
                    choices=("all", "families", "sources", "models", "scenarios", "optimizations", "metrics"))
     p.add_argument("--scenario-dir", default="scenarios", help="where to look for scenario files")
-    p.add_argument("--no-params", action="store_true", help="skip parameter counts (they import torch)")
+    p.add_argument("--no-params", action="store_true", help="leave the parameter counts out")
     p.set_defaults(handler=handle)
 
 
@@ -69,16 +69,11 @@ def _models_table(with_params: bool) -> Table:
     t = Table(title="published architectures (source: arch; text encoders at full size unless text_encoder: pseudo)")
     for col in ("name", "family", "denoiser params", "vae params", "text encoder params"):
         t.add_column(col)
-    counts, encoders = {}, {}
-    if with_params:
-        from vbench.models import parameter_counts, text_encoder_counts
+    from vbench.scenario.arch_sizes import ARCH_SIZES  # data, checked against the built models by a test
 
-        for name, family in ARCH_MODELS.items():
-            model = {"family": family, "source": "arch", "name": name}
-            counts[name], encoders[name] = parameter_counts(model), text_encoder_counts(model)
     for name, family in ARCH_MODELS.items():
-        c = counts.get(name, {})
-        text = " + ".join(f"{_billions(e['parameters'])} ({e['class']})" for e in encoders.get(name, {}).values())
+        c = ARCH_SIZES.get(name, {}) if with_params else {}
+        text = " + ".join(f"{_billions(e['parameters'])} ({e['class']})" for e in c.get("text_encoders", {}).values())
         t.add_row(name, family, *(_billions(c[k]) if c.get(k) else "—" for k in ("denoiser", "vae")), text or "—")
     return t
 

@@ -1,0 +1,32 @@
+"""Parameter counts of the published architectures (``source: arch``), as data, so ``vbench list``
+and planning read them without importing torch. ``tests/models/test_arch_sizes.py`` recounts
+every entry on the meta device from the configs in :mod:`vbench.models`, so the table cannot
+drift from what ``arch`` builds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _enc(cls: str, parameters: int) -> dict[str, Any]:
+    return {"class": cls, "parameters": parameters}
+
+
+_UMT5 = {"text_encoder": _enc("UMT5EncoderModel", 5_680_910_336)}
+_T5 = {"text_encoder": _enc("T5EncoderModel", 4_762_310_656)}
+
+#: name -> {"denoiser": n, "vae": n, "text_encoders": {component: {"class", "parameters"}}}
+ARCH_SIZES: dict[str, dict[str, Any]] = {
+    "Wan2.1-T2V-1.3B": {"denoiser": 1_418_996_800, "vae": 126_892_531, "text_encoders": _UMT5},
+    "Wan2.1-T2V-14B": {"denoiser": 14_288_491_584, "vae": 126_892_531, "text_encoders": _UMT5},
+    "CogVideoX-2b": {"denoiser": 1_693_783_872, "vae": 215_583_907, "text_encoders": _T5},
+    "CogVideoX-5b": {"denoiser": 5_570_283_072, "vae": 215_583_907, "text_encoders": _T5},
+    "LTX-Video": {"denoiser": 1_923_385_472, "vae": 419_193_649, "text_encoders": _T5},
+    "HunyuanVideo": {"denoiser": 12_821_012_544, "vae": 246_478_803,
+                     "text_encoders": {"text_encoder": _enc("LlamaModel", 7_505_186_816),
+                                       "text_encoder_2": _enc("CLIPTextModel", 123_060_480)}},
+    "Mochi-1": {"denoiser": 10_027_677_744, "vae": 459_748_611, "text_encoders": _T5},
+    "SVD-XT": {"denoiser": 1_524_623_082, "vae": 97_742_847,
+               "text_encoders": {"image_encoder": _enc("CLIPVisionModelWithProjection", 632_076_800)}},
+}
