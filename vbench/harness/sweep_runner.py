@@ -9,7 +9,14 @@ from typing import Any
 
 from vbench.harness.progress import ProgressView
 from vbench.scenario import RunSpec, iter_labels
-from vbench.store import RecordWriter, completed_run_ids, new_session_name, outputs_dir, session_path
+from vbench.store import (
+    RecordWriter,
+    completed_run_ids,
+    new_session_name,
+    outputs_dir,
+    read_records,
+    session_path,
+)
 
 
 @dataclass
@@ -25,9 +32,10 @@ class SweepResult:
 class SweepInterrupted(KeyboardInterrupt):
     """Ctrl-C during a sweep: the runs finished before it are stored (``result``), of ``total``."""
 
-    def __init__(self, result: SweepResult, total: int):
-        super().__init__(f"{len(result.records)} of {total} runs finished and stored in {result.path}")
-        self.result, self.total = result, total
+    def __init__(self, result: SweepResult, total: int, stored: int | None = None):
+        stored = len(result.records) if stored is None else stored
+        super().__init__(f"{stored} of {total} runs finished and stored in {result.path}")
+        self.result, self.total, self.stored = result, total, stored
 
 
 def run_sweep(runs: list[RunSpec], *, out_dir: str | Path = "results", session: str | None = None,
@@ -68,6 +76,7 @@ def run_sweep(runs: list[RunSpec], *, out_dir: str | Path = "results", session: 
     mode = runs[0].measure.isolation
     view = ProgressView(console, len(todo), refresh=mode != "inline")
     records = _records(todo, mode, options, view)
+    before = len(read_records(path).records) if path.exists() else 0  # an existing session is appended to
     try:
         with RecordWriter(path) as writer, view:
             for record in records:
@@ -76,7 +85,9 @@ def run_sweep(runs: list[RunSpec], *, out_dir: str | Path = "results", session: 
                 view.finish(record)
     except KeyboardInterrupt:
         records.close()  # stops the worker now
-        raise SweepInterrupted(result, len(todo)) from None
+        # counted in the file: Ctrl-C may land after a record is written, before it is counted here
+        stored = len(read_records(path).records) - before if path.exists() else 0
+        raise SweepInterrupted(result, len(todo), stored) from None
     if console is not None:
         counts = ", ".join(f"{n} {s}" for s, n in sorted(result.counts().items()))
         console.print(f"{len(result.records)} runs recorded ({counts or 'none'}) → {path}")
