@@ -51,8 +51,11 @@ def handle(args) -> int:
     written = []
     for path, scenario, runs in plans:
         console.print(f"[bold]{path}[/]: {len(runs)} runs → {out / scenario.name}")
+        scores = scenario.metrics and not args.no_quality
+        overlap = _overlap_scorer(out / scenario.name, scenario, runs, args.device) if scores else None
         try:
-            result = run_sweep(runs, out_dir=out, session=args.session, resume=args.resume, console=console)
+            result = run_sweep(runs, out_dir=out, session=args.session, resume=args.resume, console=console,
+                               gate=overlap)
         except SweepInterrupted as stop:
             console.print(f"interrupted: {stop}; the same command with --resume runs the rest",
                           markup=False, highlight=False)
@@ -61,12 +64,14 @@ def handle(args) -> int:
         written.append(out / scenario.name if args.resume else result.path)
         strict_failures += _strict_failures(path, result.records)
         ok = sum(r["status"] == "ok" for r in result.records)
-        if ok and scenario.metrics and not args.no_quality:
+        warm = overlap.close() if overlap is not None else None
+        if ok and scores:
             from vbench.scoring.session import score_session
 
-            console.print(describe(scoring(ok, scenario.metrics)), markup=False, highlight=False)
+            console.print(describe(scoring(ok, scenario.metrics)) + _overlap_note(overlap), markup=False,
+                          highlight=False)
             try:
-                score_session(result.path, console=console, device=args.device)
+                score_session(result.path, console=console, device=args.device, scoring=warm)
             except KeyboardInterrupt:
                 console.print(f"interrupted while scoring: the {len(result.records)} runs are stored in "
                               f"{result.path}, unscored; `vbench score {result.path}` scores them",
@@ -86,6 +91,24 @@ def handle(args) -> int:
             console.print(f"--strict: {line}", markup=False, highlight=False)
         return 1
     return 0
+
+
+def _overlap_scorer(folder: Path, scenario, runs: list[RunSpec], device: str | None):
+    """The scorer that works while the sweep's workers load and build (never while they time):
+    for runs in worker processes; ``inline`` runs share this process, so they are scored after."""
+    if runs[0].measure.isolation == "inline":
+        return None
+    from vbench.scoring.overlap import OverlapScorer
+
+    return OverlapScorer(folder, scenario.metrics, device, [r.measure.device for r in runs]).start()
+
+
+def _overlap_note(overlap) -> str:
+    if overlap is None:
+        return ""
+    if overlap.why_not:
+        return f" ({overlap.why_not})"
+    return f" ({overlap.scored} scored while the sweep loaded and built, none while it timed)" if overlap.scored else ""
 
 
 def _strict_failures(path: str, records: list[dict]) -> list[str]:

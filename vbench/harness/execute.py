@@ -24,18 +24,21 @@ from vbench.verdicts import judge
 
 
 def execute_run(spec: dict, *, session: str | None = None, outputs_dir: str | None = None,
-                isolation: dict | None = None, hook: str | None = None, loop: Any = None) -> dict[str, Any]:
+                isolation: dict | None = None, hook: str | None = None, loop: Any = None,
+                before_timing: Any = None) -> dict[str, Any]:
     """Measure one run described by a RunSpec dict; never raises (but for KeyboardInterrupt).
 
     ``loop(runner, measure, on_warm) -> (cold_call, warmup_seconds, timed_calls)`` replaces
     :func:`repeat_loop` (the pytest plugin lets pytest-benchmark drive the timed calls).
+    ``before_timing()`` is called once the pipeline is built, right before the first (warm-up)
+    call: a worker waits there until its parent is quiet (:mod:`vbench.scoring.overlap`).
     """
     started = now()
     partial: dict[str, Any] = {}
     try:
         if hook:
             _call_hook(hook, spec)
-        record = _measure(spec, partial, outputs_dir, loop)
+        record = _measure(spec, partial, outputs_dir, loop, before_timing)
     except Exception as exc:  # noqa: BLE001 -- every failure becomes a record
         status, reason = classify(exc)
         record = failure(spec, status, reason, traceback=format_traceback(exc), **partial)
@@ -52,7 +55,8 @@ def _call_hook(hook: str, spec: dict) -> None:
     getattr(importlib.import_module(module), func)(spec)
 
 
-def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = None) -> dict[str, Any]:
+def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = None,
+             before_timing: Any = None) -> dict[str, Any]:
     progress.load()  # imports, the machine's fingerprint, building the pipeline
     import torch
 
@@ -82,6 +86,8 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
         gc.collect()
         gc.freeze()
         runner = CallRunner(built, workload, device, measure["sample_interval_ms"])
+        if before_timing is not None:
+            before_timing()
         watch = CompileWatch().start() if "compile" in applied else None
         cold, warm_s, calls = (loop or repeat_loop)(runner, measure,
                                                     watch.mark_warm if watch is not None else (lambda: None))

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from vbench.harness.failures import describe_exit
 from vbench.harness.output_capture import tail
@@ -64,8 +65,22 @@ def worker_context() -> tuple[mp.context.BaseContext, str | None]:
 _VOLATILE = ("PYTEST_CURRENT_TEST",)
 
 
+def _set_on_import() -> dict[str, str]:
+    """Variables a library sets in this process when imported, to the default it would use unset:
+    torchvision's import sets ``TORCHINDUCTOR_CACHE_DIR`` (the sweep's scorer imports it here), and a
+    worker without it uses the same folder."""
+    import getpass
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        return {}
+    return {"TORCHINDUCTOR_CACHE_DIR": os.path.join(tempfile.gettempdir(), f"torchinductor_{user}")}
+
+
 def _environment() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in _VOLATILE}
+    defaults = _set_on_import()
+    return {k: v for k, v in os.environ.items() if k not in _VOLATILE and defaults.get(k) != v}
 
 
 class Worker:
@@ -84,9 +99,13 @@ class Worker:
         child.close()
         self.fresh = True
 
-    def run(self, spec: dict, timeout_s: float,
-            on_progress: Callable[[dict], None] | None = None) -> tuple[dict | None, str | None]:
-        """(record, None) or (None, why it failed: 'timeout' or the worker's death)."""
+    def run(self, spec: dict, timeout_s: float, on_progress: Callable[[dict], None] | None = None,
+            on_ready: Callable[[], float] | None = None) -> tuple[dict | None, str | None]:
+        """(record, None) or (None, why it failed: 'timeout' or the worker's death).
+
+        ``on_ready()`` is called when the worker is about to time its calls (it asks only when
+        started with ``gate``); it returns once this process is quiet, with the seconds that took,
+        which do not count against the timeout."""
         try:
             self.conn.send(spec)
         except (BrokenPipeError, OSError):
@@ -111,6 +130,14 @@ class Worker:
                     deadline = started + timeout_s
                 elif kind == "progress" and on_progress is not None:
                     on_progress(payload)
+                elif kind == "ready":
+                    waited = on_ready() if on_ready is not None else 0.0
+                    deadline += waited
+                    try:
+                        self.conn.send(("go", waited))
+                    except (BrokenPipeError, OSError):
+                        self.process.join(5)
+                        return None, describe_exit(self.process.exitcode)
                 elif kind == "record":
                     return payload, None
             elif not self.process.is_alive():
@@ -140,11 +167,13 @@ class Worker:
 
 def run_in_workers(specs: list[dict], mode: str, options: dict,
                    on_start: Callable[[dict], None] | None = None,
-                   on_progress: Callable[[dict], None] | None = None) -> Iterator[dict]:
+                   on_progress: Callable[[dict], None] | None = None, gate: Any = None) -> Iterator[dict]:
     """Yield one record per spec, in order, running them in ``process`` or ``group`` workers.
 
     ``on_start(spec)`` is called as each run is handed to a worker, ``on_progress(event)`` with the
-    run's progress events."""
+    run's progress events. ``gate`` is work of this process that must not run while a run is timed
+    (:class:`~vbench.scoring.overlap.OverlapScorer`): ``gate.pause()`` before a run's warm-up,
+    ``gate.resume()`` once its record (or its failure) is in."""
     worker: Worker | None = None
     key = None
     folder = Path(tempfile.mkdtemp(prefix="vbench-workers-"))
@@ -156,11 +185,17 @@ def run_in_workers(specs: list[dict], mode: str, options: dict,
                 if worker is not None:
                     worker.close()
                 count += 1
-                worker = Worker({**options, "mode": mode, "output_path": str(folder / f"worker-{count}.log")})
+                worker = Worker({**options, "mode": mode, "output_path": str(folder / f"worker-{count}.log"),
+                                 "gate": gate is not None})
                 key = spec_key
             if on_start is not None:
                 on_start(spec)
-            record, failed = worker.run(spec, spec["limits"]["timeout_s"], on_progress)
+            try:
+                record, failed = worker.run(spec, spec["limits"]["timeout_s"], on_progress,
+                                            gate.pause if gate is not None else None)
+            finally:
+                if gate is not None:
+                    gate.resume()
             if failed is not None:
                 last = worker.last_output()
                 worker = None  # killed or dead: the next run starts a fresh one

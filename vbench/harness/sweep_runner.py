@@ -39,7 +39,7 @@ class SweepInterrupted(KeyboardInterrupt):
 
 
 def run_sweep(runs: list[RunSpec], *, out_dir: str | Path = "results", session: str | None = None,
-              resume: bool = False, console: Any = None, hook: str | None = None) -> SweepResult:
+              resume: bool = False, console: Any = None, hook: str | None = None, gate: Any = None) -> SweepResult:
     """Run every RunSpec and append its record to ``<out_dir>/<scenario>/<session>.jsonl``.
 
     Runs go to workers as ``measure.isolation`` says (all runs of one sweep share it). A killed
@@ -51,6 +51,10 @@ def run_sweep(runs: list[RunSpec], *, out_dir: str | Path = "results", session: 
     Args:
         hook: ``module:function`` called with each spec dict inside the worker before the run
             (used by tests to inject failures).
+        gate: work of this process that must never run while a run is timed, given each record
+            as it is stored (``gate.add``) -- the sweep's scorer
+            (:class:`~vbench.scoring.overlap.OverlapScorer`); workers wait for ``gate.pause()``
+            before a run's warm-up. Ignored with ``inline`` isolation, where runs share this process.
 
     Raises:
         SweepInterrupted: on Ctrl-C, after the worker is stopped; every finished record is stored.
@@ -75,7 +79,8 @@ def run_sweep(runs: list[RunSpec], *, out_dir: str | Path = "results", session: 
     options = {"session": session, "outputs_dir": str(outputs_dir(out_dir, scenario)), "hook": hook}
     mode = runs[0].measure.isolation
     view = ProgressView(console, len(todo), refresh=mode != "inline")
-    records = _records(todo, mode, options, view)
+    gate = gate if mode != "inline" else None
+    records = _records(todo, mode, options, view, gate)
     before = len(read_records(path).records) if path.exists() else 0  # an existing session is appended to
     try:
         with RecordWriter(path) as writer, view:
@@ -83,6 +88,8 @@ def run_sweep(runs: list[RunSpec], *, out_dir: str | Path = "results", session: 
                 writer.write(record)
                 result.records.append(record)
                 view.finish(record)
+                if gate is not None:
+                    gate.add(record)
     except KeyboardInterrupt:
         records.close()  # stops the worker now
         # counted in the file: Ctrl-C may land after a record is written, before it is counted here
@@ -94,7 +101,7 @@ def run_sweep(runs: list[RunSpec], *, out_dir: str | Path = "results", session: 
     return result
 
 
-def _records(todo: list[dict], mode: str, options: dict, view: ProgressView):
+def _records(todo: list[dict], mode: str, options: dict, view: ProgressView, gate: Any = None):
     starts = iter(range(1, len(todo) + 1))
 
     def on_start(spec: dict) -> None:
@@ -105,7 +112,7 @@ def _records(todo: list[dict], mode: str, options: dict, view: ProgressView):
     else:
         from vbench.harness.launcher import run_in_workers
 
-        yield from run_in_workers(todo, mode, options, on_start=on_start, on_progress=view.event)
+        yield from run_in_workers(todo, mode, options, on_start=on_start, on_progress=view.event, gate=gate)
 
 
 def _inline(todo: list[dict], options: dict, on_start, view: ProgressView):

@@ -13,6 +13,7 @@ the worker with SIGTERM (no traceback from here), or SIGKILL when it does not en
 
 from __future__ import annotations
 
+import functools
 import os
 import resource
 import signal
@@ -50,15 +51,29 @@ def worker_main(conn: Any, options: dict) -> None:
                                  "(VmHWM, where /proc/self/clear_refs is writable), but memory earlier runs "
                                  "left allocated stays in the baseline")
         capture = OutputCapture(options.get("output_path"))
+        quiet = (functools.partial(_wait_quiet, conn, spec["run_id"], isolation) if options.get("gate")
+                 else None)
         try:
             with capture:
                 record = (setup_failure(spec, session=options.get("session"), isolation=isolation)
-                          or _run_limited(spec, options, isolation))
+                          or _run_limited(spec, options, isolation, quiet))
             printed = add_warnings(record, [*printed, *capture.lines()])
         finally:
             capture.close()
         conn.send(("record", record))
         position += 1
+
+
+def _wait_quiet(conn: Any, run_id: str, isolation: dict) -> None:
+    """Before the first timed call: ask the parent to pause its own work (scoring earlier runs)
+    and wait until it has; it stays paused until this run's record arrives."""
+    conn.send(("ready", run_id))
+    kind, waited = conn.recv()
+    if kind != "go":
+        raise RuntimeError(f"the parent answered {kind!r} to 'ready'")
+    isolation["overlap"] = {"paused_before_warmup": True, "waited_s": waited,
+                            "note": "the parent's scoring of earlier runs was paused from before this run's "
+                                    "warm-up until its record was sent"}
 
 
 def _terminated(signum, frame) -> None:
@@ -73,7 +88,7 @@ def add_warnings(record: dict, lines: list[str]) -> list[str]:
     return lines
 
 
-def _run_limited(spec: dict, options: dict, isolation: dict) -> dict:
+def _run_limited(spec: dict, options: dict, isolation: dict, quiet=None) -> dict:
     from vbench.harness.execute import execute_run
 
     limit_gb = spec["limits"].get("host_memory_gb")
@@ -91,7 +106,7 @@ def _run_limited(spec: dict, options: dict, isolation: dict) -> dict:
         isolation["host_memory_limit_bytes"] = extra
     try:
         return execute_run(spec, session=options.get("session"), outputs_dir=options.get("outputs_dir"),
-                           isolation=isolation, hook=options.get("hook"))
+                           isolation=isolation, hook=options.get("hook"), before_timing=quiet)
     finally:
         if previous is not None:
             resource.setrlimit(resource.RLIMIT_AS, previous)

@@ -18,6 +18,7 @@ read, as it read them).
 
 from __future__ import annotations
 
+import copy
 import os
 import traceback
 from dataclasses import dataclass, field
@@ -40,7 +41,8 @@ class ScoreResult:
 
 
 def score_session(path: str | os.PathLike[str], *, console: Any = None, device: str | None = None,
-                  force: bool = False, fvd_extractor: str | None = None) -> ScoreResult:
+                  force: bool = False, fvd_extractor: str | None = None,
+                  scoring: Scoring | None = None) -> ScoreResult:
     """Score the ok runs of one session file and write ``quality`` into their records.
 
     Args:
@@ -49,6 +51,9 @@ def score_session(path: str | os.PathLike[str], *, console: Any = None, device: 
         force: score records that already have a ``quality`` again.
         fvd_extractor: path of a StyleGAN-V ``i3d_torchscript.pt`` to use instead of the built-in
             I3D (default: ``$VBENCH_I3D_TORCHSCRIPT`` when set).
+        scoring: what an earlier scorer of the same scenario loaded and computed (the sweep's
+            :class:`~vbench.scoring.overlap.OverlapScorer`); its scores are used where the run,
+            its video and its reference's video are the ones it scored, and computed here otherwise.
 
     Raises:
         ResultsError: the file cannot be read (another schema version, missing).
@@ -67,45 +72,21 @@ def score_session(path: str | os.PathLike[str], *, console: Any = None, device: 
         todo.append((line, record))
     if not todo:
         return result
-    known = _known_runs(path)
-    store = OutputStore(path.parent / OUTPUTS_DIR)
-    fvd = _FVD(store, device, fvd_extractor or os.environ.get("VBENCH_I3D_TORCHSCRIPT") or None)
-    scorers: dict[tuple[str, ...], Any] = {}
-    cache = _RefCache(store)
+    known = _known_runs(path.parent)
+    scoring = scoring or Scoring(path.parent / OUTPUTS_DIR, device,
+                                 fvd_extractor or os.environ.get("VBENCH_I3D_TORCHSCRIPT") or None)
     scored: dict[int, dict] = {}
     # each reference right before the runs that point at it: its video is read, and its temporal
     # profile computed, once
     todo.sort(key=lambda item: (item[1].get("reference_id") or item[1]["run_id"],
                                 item[1].get("reference_id") is not None, item[0]))
     for line, record in todo:
-        metrics = tuple(record["spec"]["metrics"])
-        ref_id = record.get("reference_id")
-        quality: dict[str, Any] = {"reference_run_id": ref_id, "scored_at": now()}
-        try:
-            from vbench.metrics.pair_scorer import PairScorer
-
-            scorer = scorers.get(metrics) or scorers.setdefault(metrics, PairScorer(metrics, device))
-            quality["device"] = str(scorer.device)
-            sha = record["outputs"]["video"]
-            video = store.get(sha)
-            ref_sha, ref_video = None, None
-            if ref_id is None:
-                cache.put(sha, video)
-            else:
-                ref_sha, ref_video = cache.get(known, ref_id)
-            quality.update(scorer.score(video, ref_video, ref_sha, key=sha,
-                                        own_reference=ref_id is None and _is_reference(record, known)))
-            if "fvd" in metrics:  # features while the videos are in memory; the sets are formed at the end
-                fvd.features(sha, video)
-                if ref_sha is not None:
-                    fvd.features(ref_sha, ref_video)
-        except Exception as exc:  # one bad run is a recorded reason, never a crashed sweep
-            quality.setdefault("unavailable", {})["all"] = f"scoring failed: {type(exc).__name__}: {exc}"
-            quality["traceback"] = traceback.format_exc(limit=8)
+        quality = scoring.quality(record, known)
         scored[line] = {**record, "quality": quality}
         scored[line]["verdict"] = judge(scored[line])
         result.scored.append(record["run_id"])
         _report(console, record, quality)
+    fvd = scoring.fvd
     fvd.finish(scored, known)
     for line, rec in scored.items():
         previous = next((r for n, r in todo if n == line), {}).get("quality")
@@ -115,6 +96,65 @@ def score_session(path: str | os.PathLike[str], *, console: Any = None, device: 
     if console is not None:
         console.print(f"quality written for {len(scored)} runs → {path}")
     return result
+
+
+class Scoring:
+    """What scoring loads once -- the pair scorers, the I3D extractor -- and the qualities it has
+    computed, so that the runs of a sweep can be scored as they finish
+    (:mod:`vbench.scoring.overlap`) and the session file rewritten once, at the end, with exactly
+    those numbers. A quality is reused only for the same run, video, reference video and metrics."""
+
+    def __init__(self, outputs: Path, device: str | None, fvd_extractor: str | None):
+        self.store = OutputStore(outputs)
+        self.device = device
+        self.fvd = _FVD(self.store, device, fvd_extractor)
+        self.refs = _RefCache(self.store)
+        self.scorers: dict[tuple[str, ...], Any] = {}
+        self.computed: dict[tuple, dict] = {}
+
+    def prepare(self, metrics: list[str] | tuple[str, ...]) -> None:
+        """Import and load what scoring ``metrics`` needs (networks, weights) before the first run."""
+        self._scorer(tuple(metrics))
+        if "fvd" in metrics:
+            self.fvd.load()
+
+    def _scorer(self, metrics: tuple[str, ...]):
+        from vbench.metrics.pair_scorer import PairScorer
+
+        return self.scorers.get(metrics) or self.scorers.setdefault(metrics, PairScorer(metrics, self.device))
+
+    def quality(self, record: dict, known: dict[str, dict]) -> dict[str, Any]:
+        """The record's ``quality``: against the video of its reference in ``known`` (run_id ->
+        record), or against itself when it is the reference; a failure is a recorded reason."""
+        metrics = tuple(record["spec"]["metrics"])
+        ref_id = record.get("reference_id")
+        own = ref_id is None and _is_reference(record, known)
+        ref_sha = ((known.get(ref_id) or {}).get("outputs") or {}).get("video") if ref_id else None
+        key = (record["run_id"], record["outputs"]["video"], ref_id, ref_sha, own, metrics)
+        if key in self.computed:
+            return copy.deepcopy(self.computed[key])
+        quality: dict[str, Any] = {"reference_run_id": ref_id, "scored_at": now()}
+        try:
+            scorer = self._scorer(metrics)
+            quality["device"] = str(scorer.device)
+            sha = record["outputs"]["video"]
+            video = self.store.get(sha)
+            ref_video = None
+            if ref_id is None:
+                self.refs.put(sha, video)
+            else:
+                ref_sha, ref_video = self.refs.get(known, ref_id)
+            quality.update(scorer.score(video, ref_video, ref_sha, key=sha, own_reference=own))
+            if "fvd" in metrics:  # features while the videos are in memory; the sets are formed at the end
+                self.fvd.features(sha, video)
+                if ref_sha is not None:
+                    self.fvd.features(ref_sha, ref_video)
+        except Exception as exc:  # one bad run is a recorded reason, never a crashed sweep
+            quality.setdefault("unavailable", {})["all"] = f"scoring failed: {type(exc).__name__}: {exc}"
+            quality["traceback"] = traceback.format_exc(limit=8)
+            return quality  # not kept: the next attempt tries again
+        self.computed[key] = copy.deepcopy(quality)
+        return quality
 
 
 class _RefCache:
@@ -142,11 +182,13 @@ class _RefCache:
 _SESSION_FILE = "_session_file"
 
 
-def _known_runs(path: Path) -> dict[str, dict]:
-    """run_id → the latest ok record with a video, over every session of the scenario (with the
-    name of its session file under ``_SESSION_FILE``)."""
+def _known_runs(folder: Path) -> dict[str, dict]:
+    """run_id → the latest ok record with a video, over every session of the scenario in ``folder``
+    (with the name of its session file under ``_SESSION_FILE``)."""
     known: dict[str, dict] = {}
-    read = read_all([path.parent])
+    if not folder.is_dir():
+        return known
+    read = read_all([folder])
     for record, (source, _) in zip(read.records, read.sources, strict=True):
         if record["status"] == "ok" and (record.get("outputs") or {}).get("video"):
             known[record["run_id"]] = {**record, _SESSION_FILE: Path(source).stem}
@@ -207,20 +249,12 @@ class _FVD:
         in ``errors`` or ``missing``, when they cannot be computed."""
         if sha in self.feats or sha in self.errors:
             return self.feats.get(sha)
-        if self.missing:
+        if not self.load():
             return None
         import torch
 
-        from vbench.env import pick_device
-        from vbench.metrics.fvd import make_extractor, video_features
-        from vbench.metrics.weights import WeightsMissing
+        from vbench.metrics.fvd import video_features
 
-        if self.extractor is None:
-            try:
-                self.extractor = make_extractor(pick_device(self.device), self.torchscript)
-            except (WeightsMissing, FileNotFoundError, RuntimeError) as exc:
-                self.missing = str(exc)
-                return None
         try:
             video = video if video is not None else self.store.get(sha)
             clips = torch.from_numpy(video if video.ndim == 5 else video[None])
@@ -229,6 +263,19 @@ class _FVD:
             self.errors[sha] = f"{type(exc).__name__}: {exc}"
             return None
         return self.feats[sha]
+
+    def load(self) -> bool:
+        """Build the I3D extractor once; False (the reason in ``missing``) when it cannot be."""
+        if self.extractor is None and not self.missing:
+            from vbench.env import pick_device
+            from vbench.metrics.fvd import make_extractor
+            from vbench.metrics.weights import WeightsMissing
+
+            try:
+                self.extractor = make_extractor(pick_device(self.device), self.torchscript)
+            except (WeightsMissing, FileNotFoundError, RuntimeError) as exc:
+                self.missing = str(exc)
+        return self.extractor is not None
 
     def finish(self, scored: dict[int, dict], known: dict[str, dict]) -> None:
         """Write ``quality.fvd`` into each scored record that asks for FVD."""
