@@ -132,7 +132,9 @@ def _toolkit(fp: dict[str, Any]) -> None:
     if hip:
         fp["hip"] = hip  # ROCm builds only
     fp["cudnn"] = None
-    fp["torch_build"] = getattr(torch, "__version__", None)  # e.g. 2.14.1+cu130: the wheel's CUDA flavour
+    build = getattr(torch, "__version__", None)  # e.g. 2.14.1+cu130: the wheel's CUDA flavour
+    # a plain str: torch's TorchVersion would make the parent import torch to unpickle a worker's record
+    fp["torch_build"] = str(build) if build is not None else None
     if torch is not None:
         try:
             version = torch.backends.cudnn.version()
