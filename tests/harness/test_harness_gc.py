@@ -1,5 +1,7 @@
 """The pipeline is frozen out of the collector while a run measures (so the collection before each
-call scans only new objects), and given back afterwards, whatever happened."""
+call scans only new objects), and given back afterwards, whatever happened: in a process that is
+not a worker everything is unfrozen; a worker keeps torch and diffusers frozen across runs and
+still frees every pipeline."""
 
 from __future__ import annotations
 
@@ -33,3 +35,44 @@ def test_a_failing_run_unfreezes_too():
     record = execute_run(run.model_dump(mode="json"), loop=boom)
     assert record["status"] == "error" and "a call failed" in record["reason"]
     assert gc.get_freeze_count() == 0
+
+
+def _run_in_worker_mode(monkeypatch, make_cycle: bool):
+    """One run as a worker runs it (``keep_frozen``); returns (weak refs to the denoiser's modules,
+    how often everything was unfrozen, the freeze count after)."""
+    import weakref
+
+    [run] = runs_of(TINY_WAN, measure={"repeats": 1, "warmup": 0, "flops": False})
+    refs, unfrozen = [], []
+    real_unfreeze = gc.unfreeze
+    monkeypatch.setattr(gc, "unfreeze", lambda: (unfrozen.append(1), real_unfreeze())[1])
+
+    def probe(runner, measure, on_warm):
+        refs.extend(weakref.ref(m) for m in runner.built.denoiser.modules())
+        if make_cycle:
+            runner.built.pipe.held_by_a_cycle = runner.built.pipe
+        return repeat_loop(runner, measure, on_warm)
+
+    gc.collect()
+    gc.freeze()  # as the forkserver leaves a worker
+    try:
+        record = execute_run(run.model_dump(mode="json"), loop=probe, keep_frozen=True)
+        frozen = gc.get_freeze_count()
+    finally:
+        real_unfreeze()
+    assert record["status"] == "ok", record.get("reason")
+    return refs, len(unfrozen), frozen
+
+
+def test_a_worker_frees_the_pipeline_without_unfreezing_everything(monkeypatch):
+    """The pipeline goes by reference counting once diffusers' hook registry (a module <-> registry
+    cycle made by the call) is dropped: no full collection, the frozen generation stays frozen."""
+    refs, unfrozen, frozen = _run_in_worker_mode(monkeypatch, make_cycle=False)
+    assert refs and all(ref() is None for ref in refs)  # every module of the denoiser is gone
+    assert unfrozen == 0 and frozen > 10_000
+
+
+def test_a_pipeline_held_by_a_cycle_is_still_freed(monkeypatch):
+    refs, unfrozen, frozen = _run_in_worker_mode(monkeypatch, make_cycle=True)
+    assert all(ref() is None for ref in refs)  # frozen cycles are never collected: it unfroze, collected
+    assert unfrozen == 1 and frozen > 0  # and froze what survived again

@@ -106,7 +106,7 @@ def _run_limited(spec: dict, options: dict, isolation: dict, quiet=None) -> dict
         isolation["host_memory_limit_bytes"] = extra
     try:
         return execute_run(spec, session=options.get("session"), outputs_dir=options.get("outputs_dir"),
-                           isolation=isolation, hook=options.get("hook"), before_timing=quiet)
+                           isolation=isolation, hook=options.get("hook"), before_timing=quiet, keep_frozen=True)
     finally:
         if previous is not None:
             resource.setrlimit(resource.RLIMIT_AS, previous)
