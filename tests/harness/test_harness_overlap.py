@@ -17,10 +17,11 @@ from vbench.store import read_records
 class _SlowScoring:
     """Stands in for :class:`~vbench.scoring.session.Scoring`: each score takes ``seconds``."""
 
-    def __init__(self, seconds: float):
-        self.seconds, self.log, self.prepared = seconds, [], False
+    def __init__(self, seconds: float, prepare_s: float = 0.0):
+        self.seconds, self.prepare_s, self.log, self.prepared = seconds, prepare_s, [], False
 
     def prepare(self, metrics):
+        time.sleep(self.prepare_s)
         self.prepared = True
 
     def quality(self, record, known):
@@ -35,9 +36,9 @@ def _ok(run_id, reference_id=None):
             "spec": {"metrics": ["psnr"]}, "outputs": {"video": f"sha-{run_id}"}}
 
 
-def _scorer(tmp_path, seconds=0.0, device="cpu", measured=("cpu",)):
+def _scorer(tmp_path, seconds=0.0, device="cpu", measured=("cpu",), prepare_s=0.0):
     scorer = OverlapScorer(tmp_path / "demo", ["psnr"], device, list(measured))
-    scorer.scoring = _SlowScoring(seconds)
+    scorer.scoring = _SlowScoring(seconds, prepare_s)
     return scorer.start()
 
 
@@ -158,3 +159,15 @@ def test_inline_runs_are_scored_after_the_sweep(tmp_path):
 
     runs = runs_of(TINY_WAN, measure={"isolation": "inline"}, metrics=["psnr"])
     assert _overlap_scorer(tmp_path, None, runs, None) is None
+
+
+def test_closing_a_scorer_that_got_no_run_does_not_wait_for_its_loading(tmp_path):
+    scorer = _scorer(tmp_path, prepare_s=2.0)  # a slow load of networks nobody needs
+    t0 = time.monotonic()
+    scorer.close()
+    assert time.monotonic() - t0 < 1.0 and not scorer.scoring.prepared
+    waiting = _scorer(tmp_path, prepare_s=1.0)
+    waiting.add({**_ok("oom"), "status": "oom"})  # a run was recorded: scoring may follow, so it waits
+    t0 = time.monotonic()
+    waiting.close()
+    assert time.monotonic() - t0 > 0.5 and waiting.scoring.prepared

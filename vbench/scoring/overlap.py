@@ -51,6 +51,7 @@ class OverlapScorer:
         self.scored = 0  #: runs scored during the sweep
         self._known: dict[str, dict] = {}
         self._waiting: list[dict] = []  # records to score, in the order they finished
+        self._recorded = 0  # records the sweep handed over
         self._cond = threading.Condition()
         self._paused = self._busy = self._stopped = False
         self._thread = threading.Thread(target=self._loop, name="vbench-overlap-scorer", daemon=True)
@@ -78,6 +79,8 @@ class OverlapScorer:
 
     def add(self, record: dict) -> None:
         """A recorded run: a reference for the runs that point at it and, when ok, one to score."""
+        with self._cond:
+            self._recorded += 1
         if record.get("status") != "ok" or not (record.get("outputs") or {}).get("video"):
             return
         with self._cond:
@@ -87,11 +90,16 @@ class OverlapScorer:
             self._cond.notify_all()
 
     def close(self) -> Scoring:
-        """Stop the thread (after the score in progress) and hand over what it loaded and computed."""
+        """Stop the thread (after the score in progress) and hand over what it loaded and computed.
+
+        When no run was ever recorded (a ``--resume`` with nothing left to run) nothing will be
+        scored: the thread is not waited for, so loading what it no longer needs costs nothing."""
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
-        self._thread.join()
+            recorded = self._recorded
+        if recorded:
+            self._thread.join()
         return self.scoring
 
     # -- the thread -------------------------------------------------------------------------
