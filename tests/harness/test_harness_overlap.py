@@ -54,9 +54,9 @@ def test_pause_waits_for_the_score_in_progress_and_none_starts_until_resume(tmp_
     _until(lambda: scorer.scoring.prepared)
     scorer.add(_ok("a"))
     _until(lambda: scorer._busy)
-    waited = scorer.pause()
+    answer = scorer.pause()
     paused_at = time.monotonic()
-    assert waited > 0.05 and [run for run, *_ in scorer.scoring.log] == ["a"]  # it finished the score first
+    assert answer["paused"] and answer["waited_s"] > 0.05 and [run for run, *_ in scorer.scoring.log] == ["a"]  # it finished the score first
     scorer.add(_ok("b"))
     time.sleep(0.5)
     assert len(scorer.scoring.log) == 1  # paused: b waits
@@ -88,7 +88,7 @@ def test_no_overlap_on_the_gpu_the_runs_measure_on(tmp_path, monkeypatch):
     scorer.close()
     assert not scorer.scoring.prepared  # nothing loaded on the card
     assert "share the GPU" in scorer.why_not and "auto" in scorer.why_not
-    assert scorer.pause() < 0.1  # the harness is never held up by it
+    assert scorer.pause()["waited_s"] < 0.1  # the harness is never held up by it
     other = _scorer(tmp_path, device="cuda:1", measured=("cuda:0",))
     _until(lambda: other.scoring.prepared)
     other.close()
@@ -101,7 +101,7 @@ def test_a_sweep_times_nothing_while_its_scorer_works(tmp_path):
     runs = runs_of(TINY_WAN, workload={"seeds": [0, 1]}, measure={"isolation": "group"},
                    sweep={"product": {"num_inference_steps": [1, 2]}},
                    reference={"enabled": True, "workload": {"num_inference_steps": 2}}, metrics=["psnr", "ssim"])
-    scorer = OverlapScorer(tmp_path / runs[0].scenario, ["psnr", "ssim"], "cpu", ["cpu"]).start()
+    scorer = OverlapScorer(tmp_path / runs[0].scenario, ["psnr", "ssim"], "cpu", ["cpu"])  # the sweep starts it
     scores, quiet, lock = [], [], threading.Lock()
     real_quality, real_pause, real_resume = scorer.scoring.quality, scorer.pause, scorer.resume
 
@@ -113,10 +113,10 @@ def test_a_sweep_times_nothing_while_its_scorer_works(tmp_path):
             scores.append((start, time.monotonic()))
         return out
 
-    def pause():
-        waited = real_pause()
+    def pause(timeout_s=None):
+        answer = real_pause(timeout_s)
         quiet.append([time.monotonic(), None])
-        return waited
+        return answer
 
     def resume():
         quiet[-1][1] = time.monotonic()
@@ -126,7 +126,7 @@ def test_a_sweep_times_nothing_while_its_scorer_works(tmp_path):
     result = run_sweep(runs, out_dir=tmp_path, gate=scorer)
     warm = scorer.close()
     assert [r["status"] for r in result.records] == ["ok"] * 4, [r.get("reason") for r in result.records]
-    assert all(r["isolation"]["overlap"]["paused_before_warmup"] for r in result.records)
+    assert all(r["isolation"]["overlap"]["paused"] for r in result.records)
     assert len(quiet) == 4 and scorer.scored >= 1
     for start, end in scores:
         for paused, resumed in quiet:
@@ -161,13 +161,25 @@ def test_inline_runs_are_scored_after_the_sweep(tmp_path):
     assert _overlap_scorer(tmp_path, None, runs, None) is None
 
 
-def test_closing_a_scorer_that_got_no_run_does_not_wait_for_its_loading(tmp_path):
-    scorer = _scorer(tmp_path, prepare_s=2.0)  # a slow load of networks nobody needs
+def test_a_scorer_the_sweep_never_started_loads_nothing(tmp_path):
+    """``--resume`` with nothing left to run: the sweep never starts its scorer, so closing it
+    waits for nothing and nothing outlives the scenario."""
+    scorer = OverlapScorer(tmp_path / "demo", ["psnr"], "cpu", ["cpu"])
+    scorer.scoring = _SlowScoring(0.0, prepare_s=2.0)
     t0 = time.monotonic()
     scorer.close()
-    assert time.monotonic() - t0 < 1.0 and not scorer.scoring.prepared
-    waiting = _scorer(tmp_path, prepare_s=1.0)
-    waiting.add({**_ok("oom"), "status": "oom"})  # a run was recorded: scoring may follow, so it waits
-    t0 = time.monotonic()
-    waiting.close()
-    assert time.monotonic() - t0 > 0.5 and waiting.scoring.prepared
+    assert time.monotonic() - t0 < 0.5 and not scorer.scoring.prepared
+
+
+def test_a_score_that_outlasts_the_timeout_ends_the_overlap(tmp_path):
+    scorer = _scorer(tmp_path, seconds=1.5)
+    _until(lambda: scorer.scoring.prepared)
+    scorer.add(_ok("a"))
+    _until(lambda: scorer._busy)
+    answer = scorer.pause(timeout_s=0.2)
+    assert not answer["paused"] and 0.2 <= answer["waited_s"] < 1.0
+    assert "may have been" in answer["note"] and "outlasted" in scorer.why_not
+    scorer.resume()
+    scorer.add(_ok("b"))
+    scorer.close()
+    assert [run for run, *_ in scorer.scoring.log] == ["a"]  # no score after that: b is scored after the sweep

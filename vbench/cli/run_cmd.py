@@ -57,6 +57,8 @@ def handle(args) -> int:
             result = run_sweep(runs, out_dir=out, session=args.session, resume=args.resume, console=console,
                                gate=overlap)
         except SweepInterrupted as stop:
+            if overlap is not None:
+                overlap.stop()
             console.print(f"interrupted: {stop}; the same command with --resume runs the rest",
                           markup=False, highlight=False)
             return 130
@@ -100,7 +102,7 @@ def _overlap_scorer(folder: Path, scenario, runs: list[RunSpec], device: str | N
         return None
     from vbench.scoring.overlap import OverlapScorer
 
-    return OverlapScorer(folder, scenario.metrics, device, [r.measure.device for r in runs]).start()
+    return OverlapScorer(folder, scenario.metrics, device, [r.measure.device for r in runs])  # started by the sweep
 
 
 def _overlap_note(overlap) -> str:
@@ -108,7 +110,7 @@ def _overlap_note(overlap) -> str:
         return ""
     if overlap.why_not:
         return f" ({overlap.why_not})"
-    return f" ({overlap.scored} scored while the sweep loaded and built, none while it timed)" if overlap.scored else ""
+    return f" ({overlap.scored} scored during the sweep, none while a run was loaded or timed)" if overlap.scored else ""
 
 
 def _strict_failures(path: str, records: list[dict]) -> list[str]:

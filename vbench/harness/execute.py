@@ -25,30 +25,31 @@ from vbench.verdicts import judge
 
 def execute_run(spec: dict, *, session: str | None = None, outputs_dir: str | None = None,
                 isolation: dict | None = None, hook: str | None = None, loop: Any = None,
-                before_timing: Any = None, keep_frozen: bool = False) -> dict[str, Any]:
+                before_timing: Any = None, keep_frozen: bool = False,
+                leftovers: dict | None = None) -> dict[str, Any]:
     """Measure one run described by a RunSpec dict; never raises (but for KeyboardInterrupt).
 
     ``loop(runner, measure, on_warm) -> (cold_call, warmup_seconds, timed_calls)`` replaces
     :func:`repeat_loop` (the pytest plugin lets pytest-benchmark drive the timed calls).
-    ``before_timing()`` is called once the pipeline is built, right before the first (warm-up)
-    call: a worker waits there until its parent is quiet (:mod:`vbench.scoring.overlap`).
-    ``keep_frozen`` (workers): what was frozen out of the collector stays frozen after the run when
-    the pipeline's modules are gone without it (:func:`_release`), so the next run's collections
-    stay cheap; otherwise, and always in a process that is not a worker, everything is unfrozen and
-    collected.
+    ``before_timing()`` is called before the first clock starts (the timed load of the pipeline,
+    then its calls): a worker waits there until its parent is quiet (:mod:`vbench.scoring.overlap`).
+    ``keep_frozen`` (workers): what is frozen out of the collector stays frozen after the run; the
+    worker calls :func:`settle_frozen` with ``leftovers`` (filled here: weak references to the
+    pipeline's modules, the device's allocated bytes before the run) once the record has left it.
+    Otherwise, and always in a process that is not a worker, everything is unfrozen and collected.
     """
     started = now()
     partial: dict[str, Any] = {}
-    modules: list = []  # weak references to the pipeline's modules, to see them freed
     try:
         if hook:
             _call_hook(hook, spec)
-        record = _measure(spec, partial, outputs_dir, loop, before_timing, modules)
+        record = _measure(spec, partial, outputs_dir, loop, before_timing,
+                          leftovers if leftovers is not None else {})
     except Exception as exc:  # noqa: BLE001 -- every failure becomes a record
         status, reason = classify(exc)
         record = failure(spec, status, reason, traceback=format_traceback(exc), **partial)
     finally:
-        _release(modules, keep_frozen)
+        _release(keep_frozen)
     record.update(session=session, started_at=started, finished_at=now(), isolation=isolation or {"mode": "inline"})
     record["verdict"] = judge(record)  # judged again once quality is scored
     return record
@@ -61,7 +62,7 @@ def _call_hook(hook: str, spec: dict) -> None:
 
 
 def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = None,
-             before_timing: Any = None, modules: list | None = None) -> dict[str, Any]:
+             before_timing: Any = None, leftovers: dict | None = None) -> dict[str, Any]:
     progress.load()  # imports, the machine's fingerprint, building the pipeline
     import torch
 
@@ -76,6 +77,10 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
     device = pick_device(measure["device"])
     partial["device"] = str(device)
     partial["env"] = fingerprint()
+    if leftovers is not None:
+        leftovers["device"], leftovers["allocated_before"] = device, _allocated(device)
+    if before_timing is not None:  # from here on clocks run: the load is timed too
+        before_timing()
     with torch.inference_mode(False), torch.no_grad():
         t0 = time.perf_counter()
         built = build_pipeline(spec["model"], device=str(device), **build_options(spec, device))
@@ -84,17 +89,15 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
         applied = apply_optimizations(built, spec["optimizations"], device, workload=workload)
         partial["applied"] = applied
         weights = weight_bytes(built)
+        if leftovers is not None:
+            leftovers["modules"] = _module_refs(built)
         # The pipeline and everything imported are long-lived: collected once, then frozen into the
         # permanent generation, so the full collection before each measured call scans only what
         # later calls created (about 0.26 s per call with torch + diffusers loaded, before; the
         # guarantee -- no earlier garbage freed inside a measured call -- is the same).
-        if modules is not None:
-            modules.extend(_module_refs(built))
         gc.collect()
         gc.freeze()
         runner = CallRunner(built, workload, device, measure["sample_interval_ms"])
-        if before_timing is not None:
-            before_timing()
         watch = CompileWatch().start() if "compile" in applied else None
         cold, warm_s, calls = (loop or repeat_loop)(runner, measure,
                                                     watch.mark_warm if watch is not None else (lambda: None))
@@ -265,6 +268,63 @@ def _jsonable(info: Any) -> Any:
     return json.loads(json.dumps(info, default=str))
 
 
+def _drop_hook_registries(built: Any) -> None:
+    """Break the one reference cycle a diffusers pipeline has after a call: a module's
+    ``_diffusers_hook`` registry (created by the pipeline's ``cache_context``) holds the module
+    back. Without it the run's pipeline is freed by reference counting as soon as the run lets
+    go of it, with no full garbage collection (:func:`settle_frozen`). The pipeline is discarded
+    after this, so its hooks need no undoing."""
+    from vbench.optim.tensors import pipeline_modules
+
+    for component in pipeline_modules(built.pipe).values():
+        for module in component.modules():
+            if "_diffusers_hook" in module.__dict__:
+                del module.__dict__["_diffusers_hook"]
+
+
+def _release(keep_frozen: bool) -> None:
+    """Give the run's memory back. Without ``keep_frozen`` (a process that is not a worker)
+    everything is unfrozen and collected. A worker (``keep_frozen``) collects only what was created
+    since the freeze and leaves the rest to :func:`settle_frozen`, once the record has left it."""
+    if not keep_frozen:
+        gc.unfreeze()
+    gc.collect()
+    _empty_cuda_cache()
+
+
+#: More objects than this left frozen by one run mean something sizeable outlived it (a run leaves a
+#: handful by design: torch's queued lazy CUDA seeding, importlib's metadata cache).
+LEFTOVER_OBJECTS = 1000
+
+
+def settle_frozen(frozen_before: int, leftovers: dict) -> str | None:
+    """In a worker, after a run's record is sent and dropped: make sure the run left nothing behind
+    in the frozen generation, where the collector never looks.
+
+    A run's pipeline is freed by reference counting when the run lets go of it (once diffusers'
+    hook registry is dropped: all six tiny families are), and what the run froze leaves the frozen
+    generation with it; then the worker's imports stay frozen and the next run's collections stay
+    cheap (about 1 ms instead of a full 0.2 s collection with torch and diffusers loaded, on a
+    2-core CPU). Everything is unfrozen and collected (and what survives frozen again) when a module
+    of the pipeline is still alive, when the device holds more allocated bytes than before the run,
+    or when more than :data:`LEFTOVER_OBJECTS` objects the run froze are still there. Returns why it
+    had to, or None."""
+    gc.collect()
+    why = None
+    if any(ref() is not None for ref in leftovers.get("modules", ())):
+        why = "a module of the pipeline outlived the run"
+    elif "device" in leftovers and _allocated(leftovers["device"]) > leftovers.get("allocated_before", 0):
+        why = "the device held more allocated memory than before the run"
+    elif gc.get_freeze_count() - frozen_before > LEFTOVER_OBJECTS:
+        why = f"{gc.get_freeze_count() - frozen_before} objects the run froze outlived it"
+    if why:
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        _empty_cuda_cache()
+    return why
+
+
 def _module_refs(built: Any) -> list:
     """Weak references to every module of the pipeline's components."""
     import weakref
@@ -274,33 +334,16 @@ def _module_refs(built: Any) -> list:
     return [weakref.ref(m) for component in pipeline_modules(built.pipe).values() for m in component.modules()]
 
 
-def _drop_hook_registries(built: Any) -> None:
-    """Break the one reference cycle a diffusers pipeline has after a call: a module's
-    ``_diffusers_hook`` registry (created by the pipeline's ``cache_context``) holds the module
-    back. Without it the run's pipeline is freed by reference counting as soon as the run lets
-    go of it, with no full garbage collection (:func:`_release`). The pipeline is discarded after
-    this, so its hooks need no undoing."""
-    from vbench.optim.tensors import pipeline_modules
+def _allocated(device: Any) -> int:
+    """Bytes the caching allocator holds for tensors on ``device`` (0 off CUDA or before CUDA starts)."""
+    if getattr(device, "type", None) != "cuda":
+        return 0
+    import torch
 
-    for component in pipeline_modules(built.pipe).values():
-        for module in component.modules():
-            if "_diffusers_hook" in module.__dict__:
-                del module.__dict__["_diffusers_hook"]
+    return int(torch.cuda.memory_allocated(device)) if torch.cuda.is_initialized() else 0
 
 
-def _release(modules: list, keep_frozen: bool) -> None:
-    """Give the run's memory back. Pipelines are freed by reference counting when the run lets
-    go of them (all six tiny families are); then, with ``keep_frozen``, the frozen generation --
-    torch, diffusers, what the worker imported -- stays frozen and only what the run created since
-    is collected (about 1 ms instead of a full 0.2 s collection on a 2-core CPU). When a module
-    is still alive -- held by a reference cycle, which frozen objects are never collected from --
-    or without ``keep_frozen``, everything is unfrozen and collected, as after every run before."""
-    alive = any(ref() is not None for ref in modules)
-    if alive or not keep_frozen:
-        gc.unfreeze()  # the pipeline is garbage now: give it back to the collector
-    gc.collect()
-    if keep_frozen:
-        gc.freeze()  # what survived is long-lived: the next run's collections skip it
+def _empty_cuda_cache() -> None:
     try:
         import torch
 

@@ -70,9 +70,10 @@ def _set_on_import() -> dict[str, str]:
     torchvision's import sets ``TORCHINDUCTOR_CACHE_DIR`` (the sweep's scorer imports it here), and a
     worker without it uses the same folder."""
     import getpass
+    import re
 
-    try:
-        user = getpass.getuser()
+    try:  # as torch._inductor.runtime.cache_dir_utils.default_cache_dir names it
+        user = re.sub(r'[\\/:*?"<>|]', "_", getpass.getuser())
     except (KeyError, OSError):
         return {}
     return {"TORCHINDUCTOR_CACHE_DIR": os.path.join(tempfile.gettempdir(), f"torchinductor_{user}")}
@@ -100,12 +101,13 @@ class Worker:
         self.fresh = True
 
     def run(self, spec: dict, timeout_s: float, on_progress: Callable[[dict], None] | None = None,
-            on_ready: Callable[[], float] | None = None) -> tuple[dict | None, str | None]:
+            on_ready: Callable[[float], dict] | None = None) -> tuple[dict | None, str | None]:
         """(record, None) or (None, why it failed: 'timeout' or the worker's death).
 
-        ``on_ready()`` is called when the worker is about to time its calls (it asks only when
-        started with ``gate``); it returns once this process is quiet, with the seconds that took,
-        which do not count against the timeout."""
+        ``on_ready(timeout_s)`` is called when the worker is about to start its clocks (it asks
+        only when started with ``gate``); it returns once this process is quiet, or after at most
+        ``timeout_s``, with what the worker puts into ``isolation.overlap`` (``waited_s`` does not
+        count against the timeout)."""
         try:
             self.conn.send(spec)
         except (BrokenPipeError, OSError):
@@ -131,10 +133,10 @@ class Worker:
                 elif kind == "progress" and on_progress is not None:
                     on_progress(payload)
                 elif kind == "ready":
-                    waited = on_ready() if on_ready is not None else 0.0
-                    deadline += waited
+                    answer = on_ready(timeout_s) if on_ready is not None else {"paused": True, "waited_s": 0.0}
+                    deadline += answer["waited_s"]
                     try:
-                        self.conn.send(("go", waited))
+                        self.conn.send(("go", answer))
                     except (BrokenPipeError, OSError):
                         self.process.join(5)
                         return None, describe_exit(self.process.exitcode)
@@ -172,11 +174,15 @@ def run_in_workers(specs: list[dict], mode: str, options: dict,
 
     ``on_start(spec)`` is called as each run is handed to a worker, ``on_progress(event)`` with the
     run's progress events. ``gate`` is work of this process that must not run while a run is timed
-    (:class:`~vbench.scoring.overlap.OverlapScorer`): ``gate.pause()`` before a run's warm-up,
-    ``gate.resume()`` once its record (or its failure) is in."""
+    (:class:`~vbench.scoring.overlap.OverlapScorer`): ``gate.start()`` before the first worker,
+    ``gate.pause(timeout_s)`` before a run's clocks start, ``gate.resume()`` once its record (or its
+    failure) is in."""
     worker: Worker | None = None
     key = None
     folder = Path(tempfile.mkdtemp(prefix="vbench-workers-"))
+    if gate is not None and specs:
+        worker_context()  # the forkserver's environment, taken before the gate's thread imports anything
+        gate.start()
     count = 0
     try:
         for spec in specs:

@@ -54,7 +54,7 @@ def run_sweep(runs: list[RunSpec], *, out_dir: str | Path = "results", session: 
         gate: work of this process that must never run while a run is timed, given each record
             as it is stored (``gate.add``) -- the sweep's scorer
             (:class:`~vbench.scoring.overlap.OverlapScorer`); workers wait for ``gate.pause()``
-            before a run's warm-up. Ignored with ``inline`` isolation, where runs share this process.
+            before a run's clocks start. Ignored with ``inline`` isolation, where runs share this process.
 
     Raises:
         SweepInterrupted: on Ctrl-C, after the worker is stopped; every finished record is stored.

@@ -14,6 +14,7 @@ the worker with SIGTERM (no traceback from here), or SIGKILL when it does not en
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import resource
 import signal
@@ -37,43 +38,54 @@ def worker_main(conn: Any, options: dict) -> None:
     start = ({"start_method": "forkserver", **warm.STATE} if warm is not None
              else {"start_method": "spawn", "preloaded": False, "why": options.get("cold_because")})
     while True:
+        frozen = gc.get_freeze_count()  # the worker's imports (and what earlier runs left frozen)
         try:
             spec = conn.recv()
         except (EOFError, OSError):
             return
         if spec is None:
             return
-        conn.send(("started", spec["run_id"]))
-        isolation = {"mode": options["mode"], "worker_pid": os.getpid(), "position_in_worker": position,
-                     "peaks_reset": True, "worker_start": start}
-        if position:
-            isolation["note"] = ("this worker ran earlier runs: allocator and host RSS peaks were reset "
-                                 "(VmHWM, where /proc/self/clear_refs is writable), but memory earlier runs "
-                                 "left allocated stays in the baseline")
-        capture = OutputCapture(options.get("output_path"))
-        quiet = (functools.partial(_wait_quiet, conn, spec["run_id"], isolation) if options.get("gate")
-                 else None)
-        try:
-            with capture:
-                record = (setup_failure(spec, session=options.get("session"), isolation=isolation)
-                          or _run_limited(spec, options, isolation, quiet))
-            printed = add_warnings(record, [*printed, *capture.lines()])
-        finally:
-            capture.close()
-        conn.send(("record", record))
+        leftovers: dict = {}
+        printed = _serve(conn, spec, options, position, start, printed, leftovers)
+        del spec  # the run's objects are gone now, unless a reference cycle holds them
         position += 1
+        from vbench.harness.execute import settle_frozen
+
+        settle_frozen(frozen, leftovers)
+
+
+def _serve(conn: Any, spec: dict, options: dict, position: int, start: dict, printed: list[str],
+           leftovers: dict) -> list[str]:
+    """Run one spec and send its record; returns the lines printed so far."""
+    conn.send(("started", spec["run_id"]))
+    isolation = {"mode": options["mode"], "worker_pid": os.getpid(), "position_in_worker": position,
+                 "peaks_reset": True, "worker_start": start}
+    if position:
+        isolation["note"] = ("this worker ran earlier runs: allocator and host RSS peaks were reset "
+                             "(VmHWM, where /proc/self/clear_refs is writable), but memory earlier runs "
+                             "left allocated stays in the baseline")
+    capture = OutputCapture(options.get("output_path"))
+    quiet = (functools.partial(_wait_quiet, conn, spec["run_id"], isolation) if options.get("gate")
+             else None)
+    try:
+        with capture:
+            record = (setup_failure(spec, session=options.get("session"), isolation=isolation)
+                      or _run_limited(spec, options, isolation, quiet, leftovers))
+        printed = add_warnings(record, [*printed, *capture.lines()])
+    finally:
+        capture.close()
+    conn.send(("record", record))
+    return printed
 
 
 def _wait_quiet(conn: Any, run_id: str, isolation: dict) -> None:
-    """Before the first timed call: ask the parent to pause its own work (scoring earlier runs)
+    """Before the first clock starts: ask the parent to pause its own work (scoring earlier runs)
     and wait until it has; it stays paused until this run's record arrives."""
     conn.send(("ready", run_id))
-    kind, waited = conn.recv()
+    kind, answer = conn.recv()
     if kind != "go":
         raise RuntimeError(f"the parent answered {kind!r} to 'ready'")
-    isolation["overlap"] = {"paused_before_warmup": True, "waited_s": waited,
-                            "note": "the parent's scoring of earlier runs was paused from before this run's "
-                                    "warm-up until its record was sent"}
+    isolation["overlap"] = answer
 
 
 def _terminated(signum, frame) -> None:
@@ -88,7 +100,7 @@ def add_warnings(record: dict, lines: list[str]) -> list[str]:
     return lines
 
 
-def _run_limited(spec: dict, options: dict, isolation: dict, quiet=None) -> dict:
+def _run_limited(spec: dict, options: dict, isolation: dict, quiet=None, leftovers: dict | None = None) -> dict:
     from vbench.harness.execute import execute_run
 
     limit_gb = spec["limits"].get("host_memory_gb")
@@ -106,7 +118,8 @@ def _run_limited(spec: dict, options: dict, isolation: dict, quiet=None) -> dict
         isolation["host_memory_limit_bytes"] = extra
     try:
         return execute_run(spec, session=options.get("session"), outputs_dir=options.get("outputs_dir"),
-                           isolation=isolation, hook=options.get("hook"), before_timing=quiet, keep_frozen=True)
+                           isolation=isolation, hook=options.get("hook"), before_timing=quiet, keep_frozen=True,
+                           leftovers=leftovers)
     finally:
         if previous is not None:
             resource.setrlimit(resource.RLIMIT_AS, previous)

@@ -1,14 +1,16 @@
-"""Scoring a sweep's runs while the sweep goes on -- never while a run is timed.
+"""Scoring a sweep's runs while the sweep goes on -- never while a run is loaded or timed.
 
-A sweep's worker spends seconds on work no clock reads: starting (the forkserver's imports), building
-the pipeline, between runs. :class:`OverlapScorer` scores finished runs in a thread of the parent
-process in those gaps: the first thing it does is load what scoring needs (torch, the LPIPS and I3D
-networks, a few seconds), then it scores each run as soon as the run and its reference are
-recorded. Before a run's first (warm-up) call the worker asks the parent to be quiet
-(:meth:`pause`: the score in progress finishes, none starts) and times its calls only once it is;
-scoring resumes when the run's record arrives (:meth:`resume`). So nothing of the scorer runs
-while a run warms up or is timed, on any device; what the wait cost is in the record
-(``isolation.overlap.waited_s``).
+A sweep's worker spends seconds on work no clock reads: starting (the forkserver's imports), the
+machine's fingerprint, between runs. :class:`OverlapScorer` scores finished runs in a thread of
+the parent process in those gaps: the first thing it does is load what scoring needs (torch, the
+LPIPS and I3D networks, a few seconds), then it scores each run as soon as the run and its
+reference are recorded. Before a run's first clock starts (the timed load of its pipeline) its
+worker asks the parent to be quiet (:meth:`pause`: the score in progress finishes, none starts)
+and loads and times only once it is; scoring resumes when the run's record arrives
+(:meth:`resume`). So nothing of the scorer runs while a run is loaded, warmed up or timed, on any
+device; what the wait cost is in the record (``isolation.overlap``). A score that outlasts the
+run's ``limits.timeout_s`` ends the overlap: that run's record says it may have been timed beside
+it (``isolation.overlap.paused`` false), and the rest are scored after the sweep.
 
 When the scorer would use the GPU a run measures on, it does not overlap at all (``why_not``): its
 CUDA context and cached memory would stay on the card between the gaps, where NVML's memory and
@@ -51,25 +53,47 @@ class OverlapScorer:
         self.scored = 0  #: runs scored during the sweep
         self._known: dict[str, dict] = {}
         self._waiting: list[dict] = []  # records to score, in the order they finished
-        self._recorded = 0  # records the sweep handed over
         self._cond = threading.Condition()
-        self._paused = self._busy = self._stopped = False
+        self._paused = self._busy = self._stopped = self._started = False
         self._thread = threading.Thread(target=self._loop, name="vbench-overlap-scorer", daemon=True)
 
     def start(self) -> OverlapScorer:
-        self._known = _known_runs(self.folder)
+        """Begin loading (the harness calls it once a sweep has runs to run; again: no effect)."""
+        with self._cond:
+            if self._started:
+                return self
+            self._started = True
+        self._known.update(_known_runs(self.folder))
         self._thread.start()
         return self
 
     # -- called by the harness --------------------------------------------------------------
-    def pause(self) -> float:
-        """Stop scoring before a run is timed: wait for the score in progress; the seconds waited."""
+    def pause(self, timeout_s: float | None = None) -> dict:
+        """Stop scoring before a run's clocks start: wait for the score in progress, at most
+        ``timeout_s``. Returns what goes into the run's ``isolation.overlap``: the seconds waited
+        and whether the scorer is paused (not when a score outlasted the limit: then this scorer
+        stops overlapping, and the record says its run may have been timed beside it)."""
         t0 = time.perf_counter()
         with self._cond:
             self._paused = True
+            deadline = None if timeout_s is None else time.monotonic() + timeout_s
             while self._busy:
-                self._cond.wait()
-        return time.perf_counter() - t0
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    break
+                self._cond.wait(left)
+            paused = not self._busy
+            if not paused:
+                self.why_not = (f"a score outlasted limits.timeout_s ({timeout_s:g} s) while a run waited "
+                                "for it; the rest are scored after the sweep")
+        waited = time.perf_counter() - t0
+        if paused:
+            return {"paused": True, "waited_s": waited,
+                    "note": "the parent's scoring of earlier runs was paused from before this run's clocks "
+                            "started until its record was sent"}
+        return {"paused": False, "waited_s": waited,
+                "note": f"the parent's scoring did not pause within {timeout_s:g} s: this run may have been "
+                        "loaded and timed while it ran"}
 
     def resume(self) -> None:
         """The run's record is in: scoring may go on."""
@@ -79,8 +103,6 @@ class OverlapScorer:
 
     def add(self, record: dict) -> None:
         """A recorded run: a reference for the runs that point at it and, when ok, one to score."""
-        with self._cond:
-            self._recorded += 1
         if record.get("status") != "ok" or not (record.get("outputs") or {}).get("video"):
             return
         with self._cond:
@@ -92,15 +114,22 @@ class OverlapScorer:
     def close(self) -> Scoring:
         """Stop the thread (after the score in progress) and hand over what it loaded and computed.
 
-        When no run was ever recorded (a ``--resume`` with nothing left to run) nothing will be
-        scored: the thread is not waited for, so loading what it no longer needs costs nothing."""
+        A scorer that was never started (a ``--resume`` with nothing left to run) loaded nothing."""
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
-            recorded = self._recorded
-        if recorded:
+            started = self._started
+        if started:
             self._thread.join()
         return self.scoring
+
+    def stop(self, wait_s: float = 2.0) -> None:
+        """An interrupted sweep: no new score starts; the one in progress gets ``wait_s`` to end."""
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+        if self._thread.is_alive():
+            self._thread.join(wait_s)
 
     # -- the thread -------------------------------------------------------------------------
     def _loop(self) -> None:
