@@ -49,9 +49,10 @@ def worker_main(conn: Any, options: dict) -> None:
         printed = _serve(conn, spec, options, position, start, printed, leftovers)
         del spec  # the run's objects are gone now, unless a reference cycle holds them
         position += 1
-        from vbench.harness.execute import settle_frozen
+        if options["mode"] != "process":  # a process worker ends after its run: its exit frees all
+            from vbench.harness.execute import settle_frozen
 
-        settle_frozen(frozen, leftovers)
+            settle_frozen(frozen, leftovers)
 
 
 def _serve(conn: Any, spec: dict, options: dict, position: int, start: dict, printed: list[str],
