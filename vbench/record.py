@@ -252,6 +252,9 @@ class GpuEnv(GpuDevice, total=False):
     """The run's device (its :class:`GpuDevice` fields) and every visible one."""
 
     count: int
+    #: the hardware profile the device matched (:func:`vbench.hardware.match_profile`): id, name,
+    #: memory_gib, bandwidth_gb_s, bf16_tflops, profiles_version; None when none matches
+    profile: dict[str, Any] | None
     driver: str | None
     devices: list[GpuDevice]
     cuda_visible_devices: str | None

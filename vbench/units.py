@@ -46,3 +46,20 @@ def _significant(x: float, digits: int) -> str:
         return "0"
     decimals = max(digits - 1 - int(math.floor(math.log10(abs(x)))), 0)
     return f"{x:.{decimals}f}"
+
+
+def parse_price(spec: str) -> tuple[str, float]:
+    """``"H100=2.49"`` or ``"H100=2.49/h"`` → ``("H100", 2.49)`` (US dollars per hour).
+
+    Raises:
+        ValueError: not ``NAME=NUMBER`` with a positive number.
+    """
+    name, sep, value = spec.rpartition("=")
+    value = value.strip().removesuffix("/h").removeprefix("$").strip()
+    try:
+        price = float(value)
+    except ValueError:
+        price = math.nan
+    if not sep or not name.strip() or not math.isfinite(price) or price <= 0:
+        raise ValueError(f"--price {spec!r}: expected GPU=USD/h, e.g. --price H100=2.49 (a positive number)")
+    return name.strip(), price

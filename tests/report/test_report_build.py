@@ -11,10 +11,11 @@ from vbench.cli.main import main
 from vbench.record import SCHEMA_VERSION
 from vbench.report import build_report, write_report
 from vbench.report.data import prepare
-from vbench.report.hardware import parse_price, price_for
+from vbench.report.hardware import price_for
 from vbench.report.pareto import pareto_mask
 from vbench.results import load, records
 from vbench.store import RecordWriter
+from vbench.units import parse_price
 
 SCRIPT_PROMPT = '<script>alert("x")</script> a fox & a "hound"'
 

@@ -1,4 +1,5 @@
-"""The ``vbench`` command: ``run``, ``validate``, ``list``, ``env``, ``results``, ``score``, ``weights``.
+"""The ``vbench`` command: ``run``, ``validate``, ``list``, ``env``, ``hardware``, ``results``, ``score``,
+``weights``, ``report``, ``compare``.
 
 Exit codes: 0 success; 1 the work ran but something failed (``run --strict`` with failed runs,
 ``compare`` with a regression); 2 bad input (a scenario or results file), with one readable message
@@ -25,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     from vbench.cli import (
         compare_cmd,
         env_cmd,
+        hardware_cmd,
         list_cmd,
         report_cmd,
         results_cmd,
@@ -37,8 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vbench", description="Benchmark and profile video diffusion models.")
     parser.add_argument("--version", action="version", version=f"vbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (run_cmd, validate_cmd, list_cmd, env_cmd, results_cmd, score_cmd, weights_cmd, report_cmd,
-                   compare_cmd):
+    for module in (run_cmd, validate_cmd, list_cmd, env_cmd, hardware_cmd, results_cmd, score_cmd, weights_cmd,
+                   report_cmd, compare_cmd):
         module.register(sub)
     return parser
 

@@ -22,8 +22,7 @@ def register(sub) -> None:
 
 def handle(args) -> int:
     from vbench.report import DEFAULT_PREVIEWS, write_report
-    from vbench.report.hardware import parse_price
-    from vbench.units import format_bytes
+    from vbench.units import format_bytes, parse_price
 
     try:
         prices = dict(parse_price(p) for p in args.price)

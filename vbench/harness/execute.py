@@ -55,6 +55,21 @@ def execute_run(spec: dict, *, session: str | None = None, outputs_dir: str | No
     return record
 
 
+def _match_hardware(env: dict) -> None:
+    """``env.gpu.profile``: the hardware profile the run's GPU matched (what plans and projections use
+    for it), or None with the reason under ``env.unavailable.hardware_profile``."""
+    from vbench.hardware import match_profile, profiles_version
+
+    gpu = env.get("gpu")
+    if not gpu:
+        return
+    profile = match_profile(gpu.get("name"))
+    gpu["profile"] = {**profile.summary(), "profiles_version": profiles_version()} if profile else None
+    if profile is None:
+        env.setdefault("unavailable", {})["hardware_profile"] = (
+            f"no hardware profile matches {gpu.get('name')!r} (vbench hardware lists them)")
+
+
 def _call_hook(hook: str, spec: dict) -> None:
     """``module:function`` called with the spec before anything is built (tests, custom setup)."""
     module, _, func = hook.partition(":")
@@ -77,6 +92,7 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
     device = pick_device(measure["device"])
     partial["device"] = str(device)
     partial["env"] = fingerprint()
+    _match_hardware(partial["env"])
     if leftovers is not None:
         leftovers["device"], leftovers["allocated_before"] = device, _allocated(device)
     if before_timing is not None:  # from here on clocks run: the load is timed too

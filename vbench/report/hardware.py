@@ -23,23 +23,6 @@ from vbench.report.figure import PALETTE, error_bars, figure, note, text, to_div
 MAX_RUNS = 30
 
 
-def parse_price(spec: str) -> tuple[str, float]:
-    """``"H100=2.49"`` or ``"H100=2.49/h"`` → ``("H100", 2.49)`` (US dollars per hour).
-
-    Raises:
-        ValueError: not ``NAME=NUMBER`` with a positive number.
-    """
-    name, sep, value = spec.rpartition("=")
-    value = value.strip().removesuffix("/h").removeprefix("$").strip()
-    try:
-        price = float(value)
-    except ValueError:
-        price = math.nan
-    if not sep or not name.strip() or not math.isfinite(price) or price <= 0:
-        raise ValueError(f"--price {spec!r}: expected GPU=USD/h, e.g. --price H100=2.49 (a positive number)")
-    return name.strip(), price
-
-
 def price_for(machine: str, prices: Mapping[str, float]) -> float | None:
     """The price per hour of ``machine``: the longest key that is a substring of its name."""
     hits = [k for k in prices if k.lower() in machine.lower()]

@@ -10,8 +10,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from vbench.errors import Problem, ScenarioError
+from vbench.errors_format import problems_from
 from vbench.scenario.axes import SWEEPABLE, resolve_axis
-from vbench.scenario.errors_format import problems_from
 from vbench.scenario.families import FAMILIES
 from vbench.scenario.ids import config_identity, run_identity
 from vbench.scenario.runspec import RunSpec

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from vbench.errors import Problem, ScenarioError
-from vbench.scenario.errors_format import problems_from
+from vbench.errors_format import problems_from
 from vbench.scenario.overrides import apply_overrides
 from vbench.scenario.schema import Scenario
 from vbench.scenario.textfile import read_text

@@ -69,6 +69,9 @@ def fields_at(model: type[BaseModel], loc: list[str]) -> list[str]:
     """The field names of the model found by following ``loc`` from ``model`` (best effort)."""
     current: Any = model
     for part in loc:
+        if isinstance(current, _Mapping):  # ``part`` is a key of a mapping of models
+            current = current.value
+            continue
         sub = _submodel(current, part)
         if sub is None:
             return []
@@ -76,10 +79,20 @@ def fields_at(model: type[BaseModel], loc: list[str]) -> list[str]:
     return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
 
 
-def _submodel(model: Any, name: str) -> type[BaseModel] | None:
+class _Mapping:
+    """A field holding ``dict[str, Model]``: the next part of a location is a key, then ``Model``."""
+
+    def __init__(self, value: type[BaseModel]):
+        self.value = value
+
+
+def _submodel(model: Any, name: str) -> Any:
     if not (isinstance(model, type) and issubclass(model, BaseModel)) or name not in model.model_fields:
         return None
     annotation = model.model_fields[name].annotation
+    if typing.get_origin(annotation) is dict:
+        value = typing.get_args(annotation)[-1]
+        return _Mapping(value) if isinstance(value, type) and issubclass(value, BaseModel) else None
     candidates = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else (annotation,)
     for c in candidates:
         if isinstance(c, type) and issubclass(c, BaseModel):
