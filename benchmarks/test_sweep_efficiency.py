@@ -4,7 +4,8 @@ The figure is the ratio of the sweep's end-to-end wall time to the sum of its pi
 the warm-ups and the timed repeats, as each record holds them (``timing.warmup_s`` and
 ``timing.e2e.samples``) -- for three ways of driving the same 24 runs:
 
-* ``group``: one warm worker per set of runs that share weights (:func:`vbench.harness.run_sweep`);
+* ``group``: one warm worker per set of runs that share weights (:func:`vbench.harness.run_sweep`
+  in a process of its own, as ``vbench run`` runs it: each mode pays for its own forkserver);
 * ``process``: one warm worker per run, forked from the forkserver that imported torch and
   diffusers once;
 * ``fresh``: one fresh ``python -c`` interpreter per configuration, measuring the run the same
@@ -24,10 +25,10 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from vbench.harness import run_sweep
 from vbench.scenario import expand, validate_document
 
 TARGETS = {"group": 1.5, "process": 2.0}
@@ -67,11 +68,23 @@ def _calls_s(timing: dict) -> float:
     return sum(timing["warmup_s"]) + sum(timing["e2e"]["samples"])
 
 
+_SWEEP = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from test_sweep_efficiency import _runs
+from vbench.harness import run_sweep
+records = run_sweep(_runs(sys.argv[2]), out_dir=sys.argv[3]).records
+print(json.dumps([{k: r.get(k) for k in ("status", "reason", "label", "timing", "isolation")} for r in records]))
+"""
+
+
 def _sweep(isolation: str, tmp_path) -> dict:
-    runs = _runs(isolation)
+    """The sweep in a process of its own, as ``vbench run`` is: it pays for its own forkserver."""
     t0 = time.perf_counter()
-    records = run_sweep(runs, out_dir=tmp_path / isolation).records
+    done = subprocess.run([sys.executable, "-c", _SWEEP, str(Path(__file__).parent), isolation,
+                           str(tmp_path / isolation)], text=True, capture_output=True, check=True)
     wall = time.perf_counter() - t0
+    records = json.loads(done.stdout.strip().splitlines()[-1])
     bad = [(r.get("label"), r.get("reason")) for r in records if r["status"] != "ok"]
     assert not bad, bad
     return {"wall_s": wall, "calls_s": sum(_calls_s(r["timing"]) for r in records), "runs": len(records),
