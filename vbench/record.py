@@ -240,6 +240,15 @@ class Verdict(TypedDict, total=False):
 VERDICTS = ("not_run", "over_memory_budget", "below_quality", "unknown", "fits", "no_budget")
 
 
+class Overlap(TypedDict):
+    """``isolation.overlap``: the parent's scoring of earlier runs around this run
+    (:mod:`vbench.scoring.overlap`); absent when nothing was scored during the sweep's runs."""
+
+    paused: bool  #: paused from before the run's first clock until its record (False: it outlasted the timeout)
+    waited_s: float  #: how long the run waited for the score in progress
+    note: str
+
+
 class GpuDevice(TypedDict, total=False):
     index: int
     name: str
@@ -294,7 +303,7 @@ class Record(TypedDict, total=False):
     started_at: str
     finished_at: str
     device: str
-    isolation: dict[str, Any]
+    isolation: dict[str, Any]  #: mode, worker_pid, worker_start, peaks_reset … and ``overlap`` (:class:`Overlap`)
     applied: dict[str, Any]  #: what each optimization did
     model_info: dict[str, Any]
     timing: Timing

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import threading
 import time
+import typing
 
 from tests.harness.harness_cases import TINY_WAN, runs_of
 from vbench.harness import run_sweep
+from vbench.record import Overlap
 from vbench.scoring.overlap import OverlapScorer
 from vbench.scoring.session import score_session
 from vbench.store import read_records
@@ -127,6 +129,7 @@ def test_a_sweep_times_nothing_while_its_scorer_works(tmp_path):
     warm = scorer.close()
     assert [r["status"] for r in result.records] == ["ok"] * 4, [r.get("reason") for r in result.records]
     assert all(r["isolation"]["overlap"]["paused"] for r in result.records)
+    assert all(set(r["isolation"]["overlap"]) == set(typing.get_type_hints(Overlap)) for r in result.records)
     assert len(quiet) == 4 and scorer.scored >= 1
     for start, end in scores:
         for paused, resumed in quiet:

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from vbench.record import Overlap
 from vbench.scoring.session import _SESSION_FILE, Scoring, _known_runs
 from vbench.store.layout import OUTPUTS_DIR
 
@@ -68,7 +69,7 @@ class OverlapScorer:
         return self
 
     # -- called by the harness --------------------------------------------------------------
-    def pause(self, timeout_s: float | None = None) -> dict:
+    def pause(self, timeout_s: float | None = None) -> Overlap:
         """Stop scoring before a run's clocks start: wait for the score in progress, at most
         ``timeout_s``. Returns what goes into the run's ``isolation.overlap``: the seconds waited
         and whether the scorer is paused (not when a score outlasted the limit: then this scorer
