@@ -33,8 +33,10 @@ def parse_prices(specs: list[str]) -> dict[str, float]:
     for spec in specs:
         try:
             name, price = parse_price(spec)
-        except ValueError as exc:
-            raise ScenarioError("--price", [Problem("", str(exc))]) from None
+        except ValueError:
+            raise ScenarioError("--price", [Problem("", "expected ID=USD per hour, e.g. --price rtx-4090=0.45 "
+                                                    "(a positive number; `vbench hardware` lists the ids)",
+                                                    spec, True)]) from None
         out[name.lower()] = price
     return out
 
@@ -46,7 +48,7 @@ def handle(args) -> int:
     try:
         profiles = with_prices(load_profiles(), parse_prices(args.price))
     except ValueError as exc:
-        raise ScenarioError("--price", [Problem("", str(exc))]) from None
+        raise ScenarioError("--price", [Problem("", str(exc).removeprefix("--price "))]) from None
     if args.match is not None:
         found = match_profile(args.match)
         found = next((p for p in profiles if found is not None and p.id == found.id), None)
