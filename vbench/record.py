@@ -240,6 +240,17 @@ class Verdict(TypedDict, total=False):
 VERDICTS = ("not_run", "over_memory_budget", "below_quality", "unknown", "fits", "no_budget")
 
 
+class Latent(TypedDict, total=False):
+    """The latent of the run's first denoiser forward (:func:`vbench.models.latents.latent_info`):
+    what the memory planner (:mod:`vbench.plan`) fits against."""
+
+    shape: list[int]
+    layout: str | None  #: "BCFHW" | "BFCHW" | "packed"
+    batch: int | None  #: the forward's batch (classifier-free guidance may double it)
+    tokens: int | None  #: batch x sequence length of one forward
+    patch: list[int]  #: (t, h, w) patch the transformer embeds
+
+
 class Overlap(TypedDict):
     """``isolation.overlap``: the parent's scoring of earlier runs around this run
     (:mod:`vbench.scoring.overlap`); absent when nothing was scored during the sweep's runs."""
@@ -306,6 +317,7 @@ class Record(TypedDict, total=False):
     isolation: dict[str, Any]  #: mode, worker_pid, worker_start, peaks_reset … and ``overlap`` (:class:`Overlap`)
     applied: dict[str, Any]  #: what each optimization did
     model_info: dict[str, Any]
+    latent: Latent  #: what the denoiser was called with (absent when it never ran)
     timing: Timing
     memory: Memory
     energy: Energy

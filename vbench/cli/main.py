@@ -27,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
         compare_cmd,
         env_cmd,
         hardware_cmd,
+        plan_cmd,
+        recommend_cmd,
         list_cmd,
         report_cmd,
         results_cmd,
@@ -39,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vbench", description="Benchmark and profile video diffusion models.")
     parser.add_argument("--version", action="version", version=f"vbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (run_cmd, validate_cmd, list_cmd, env_cmd, hardware_cmd, results_cmd, score_cmd, weights_cmd,
+    for module in (run_cmd, validate_cmd, list_cmd, env_cmd, hardware_cmd, plan_cmd, recommend_cmd, results_cmd, score_cmd, weights_cmd,
                    report_cmd, compare_cmd):
         module.register(sub)
     return parser

@@ -29,6 +29,12 @@ def register(sub) -> None:
     p.add_argument("--no-quality", action="store_true",
                    help="do not score the runs after the sweep (by default runs are scored when the scenario "
                         "lists metrics; `vbench score` does it later)")
+    p.add_argument("--find-max", choices=["num_frames"], default=None,
+                   help="find the largest num_frames that fits --budget-gb with real runs, starting from the "
+                        "memory model of the scenario's stored runs (`vbench plan`); writes predicted vs found "
+                        "to <session>.find-max.json")
+    p.add_argument("--budget-gb", type=float, default=None, metavar="GIB",
+                   help="the memory budget of --find-max, in GiB")
     p.set_defaults(handler=handle)
 
 
@@ -37,6 +43,11 @@ def handle(args) -> int:
     overrides = overrides_from(args.set, args.device)
     check_destination(args.results, args.session)
     plans = [(path, *plan(path, overrides)) for path in args.scenarios]  # validate all before running any
+    if args.find_max and not (args.budget_gb and args.budget_gb > 0):
+        from vbench.errors import Problem, ScenarioError
+
+        raise ScenarioError("--find-max", [Problem("", "needs --budget-gb GIB (a positive number)",
+                                                   args.budget_gb, args.budget_gb is not None)])
     if args.dry_run:
         for path, scenario, runs in plans:
             print_plan(make_console(), path, scenario, runs)
@@ -47,6 +58,10 @@ def handle(args) -> int:
     from vbench.store import read_records
 
     out = Path(args.results or "results")
+    if args.find_max:
+        from vbench.cli.find_max_cmd import find_max
+
+        return find_max(args, plans, console, out)
     strict_failures = []
     written = []
     for path, scenario, runs in plans:

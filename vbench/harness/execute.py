@@ -85,6 +85,7 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
     from vbench.measure.device import resolve, synchronize
     from vbench.measure.flops import flops_section
     from vbench.models import build_pipeline
+    from vbench.models.latents import latent_info
     from vbench.optim import apply_optimizations, build_options
     from vbench.optim.compiling import CompileWatch
 
@@ -137,6 +138,8 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
     )
     if runner.stopped is not None:
         record["timing"]["precision"] = runner.stopped
+    if runner.latent_shape is not None:
+        record["latent"] = latent_info(spec["model"]["family"], runner.latent_shape, record["model_info"].get("config") or {})
     if video.shape[1] != workload["num_frames"]:
         record["outputs"]["frames_mismatch"] = (f"asked for {workload['num_frames']} frames, the pipeline "
                                                 f"returned {video.shape[1]}")
@@ -209,6 +212,7 @@ class CallRunner:
         self.stage_methods = {"prepare_latents": (built.pipe, "prepare_latents"), **built.stage_methods,
                               "postprocess": (getattr(built.pipe, "video_processor", None), "postprocess_video")}
         self.probe_inputs: tuple | None = None
+        self.latent_shape: list[int] | None = None  #: the first denoiser forward's latent
         self.forwards_per_call: int | None = None
         self.last_video = None
         self.stopped: dict | None = None  #: why the measuring loop stopped (:func:`enough`)
@@ -227,6 +231,7 @@ class CallRunner:
             result = tracker.stop()
         if self.probe_inputs is None:
             self.probe_inputs = probe.first
+            self.latent_shape = probe.latent_shape()
         self.forwards_per_call = probe.count
         # only the newest video is kept (a 480x832x81 float video is ~400 MB); each call keeps its hash
         self.last_video = to_uint8(out.frames if hasattr(out, "frames") else out[0])

@@ -70,3 +70,14 @@ class ForwardProbe:
     def __exit__(self, *exc) -> None:
         if self._handle is not None:
             self._handle.remove()
+
+    def latent_shape(self) -> list[int] | None:
+        """The shape of the latent the first forward was called with (``hidden_states`` of a
+        transformer, ``sample`` of a UNet, else the first positional tensor); None if never called."""
+        if self.first is None:
+            return None
+        args, kwargs = self.first
+        for value in (kwargs.get("hidden_states"), kwargs.get("sample"), *args):
+            if hasattr(value, "shape") and hasattr(value, "dtype"):
+                return [int(x) for x in value.shape]
+        return None

@@ -273,3 +273,14 @@ def iter_labels(runs: list[RunSpec]) -> Iterator[str]:
         base = run.label()
         counts[base] = counts.get(base, 0) + 1
         yield base if counts[base] == 1 else f"{base}-{counts[base]}"
+
+
+def with_workload(run: RunSpec, **changes: Any) -> RunSpec:
+    """``run`` with workload fields changed (``num_frames=33``), its ids recomputed, as a run of its
+    own (no reference): what ``vbench run --find-max`` probes."""
+    workload = RunWorkload.model_validate({**run.workload.model_dump(), **changes})
+    m, w, o = (x.model_dump(mode="json", exclude_defaults=True) for x in (run.model, workload, run.optimizations))
+    axes = {**run.axes, **{f"workload.{k}": v for k, v in changes.items()}}
+    return run.model_copy(update={"workload": workload, "run_id": run_identity(m, w, o),
+                                  "config_id": config_identity(m, w, o), "reference_id": None, "role": "run",
+                                  "axes": axes})
