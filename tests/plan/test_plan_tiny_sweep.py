@@ -7,9 +7,11 @@ import json
 import os
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 from vbench.plan.memory_model import fit_group
+from vbench.record import Latent
 from vbench.plan.planner import max_frames
 from vbench.plan.points import group_records
 from vbench.results import records
@@ -29,7 +31,13 @@ def test_fit_wan_plan_and_find_max(tmp_path):
                     "--set", "sweep.product.num_frames=[9,25,41]",
                     "--set", "sweep.zip=[{height: [96, 128], width: [96, 128]}]", cwd=tmp_path)
     assert sweep.returncode == 0, sweep.stderr[-2000:]
-    (group,) = [g for g in group_records(records(out)) if g.points]
+    stored = records(out)
+    hints = set(typing.get_type_hints(Latent))
+    for rec in stored:  # the writer's latent section is the contract's, and its tokens what the planner reads
+        assert set(rec["latent"]) <= hints and rec["latent"]["layout"] == "BCFHW"
+        w = rec["spec"]["workload"]
+        assert rec["latent"]["tokens"] == ((w["num_frames"] - 1) // 4 + 1) * (w["height"] // 16) * (w["width"] // 16)
+    (group,) = [g for g in group_records(stored) if g.points]
     model = fit_group(group)
     assert model.peak_loo.max_rel is not None and model.peak_loo.max_rel < 0.02
     # a budget half-way between the predicted peaks of 61 and 65 frames
