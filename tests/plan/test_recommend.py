@@ -37,17 +37,17 @@ def test_projection_to_another_profile_is_labelled_and_scales_by_the_roofline():
     (h100, l40s) = recommend(RECORDS, [get_profile("h100-sxm"), get_profile("l40s")], floors={"psnr": 30})
     assert h100.best.config_id == "b" and h100.best.basis == "measured" and h100.best.latency_s == 40.0
     assert h100.best.speedup == pytest.approx(2.5)
-    h, l = get_profile("h100-sxm"), get_profile("l40s")
+    h, l40 = get_profile("h100-sxm"), get_profile("l40s")
     rows = {r.config_id: r for r in l40s.rows}
     assert {r.basis for r in rows.values()} == {"projected"}
     # compute-bound (4e15 FLOPs over 300 GB): each scaled by its dtype's throughput ratio
-    assert rows["b"].latency_s == pytest.approx(40.0 * h.tflops.bf16 / l.tflops.bf16, rel=1e-6)
-    assert rows["a"].latency_s == pytest.approx(100.0 * h.tflops.fp32 / l.tflops.fp32, rel=1e-6)
+    assert rows["b"].latency_s == pytest.approx(40.0 * h.tflops.bf16 / l40.tflops.bf16, rel=1e-6)
+    assert rows["a"].latency_s == pytest.approx(100.0 * h.tflops.fp32 / l40.tflops.fp32, rel=1e-6)
     # the L40S's fp32 rate beats the H100's non-tensor fp32: the fp32 baseline is projected fastest there
     assert l40s.best.config_id == "a"
     # memory: allocated + its fragmentation + its NVML context, never the source's total
     assert rows["b"].peak_bytes == pytest.approx(18 * GIB + GIB)
-    assert l40s.best.cost_per_video_usd == pytest.approx(l40s.best.latency_s * l.price_usd_per_hour / 3600)
+    assert l40s.best.cost_per_video_usd == pytest.approx(l40s.best.latency_s * l40.price_usd_per_hour / 3600)
 
 
 def test_budget_and_undecided_quality(tmp_path):

@@ -56,7 +56,7 @@ def find_max(args, plans, console, out: Path) -> int:
                           f"predicted largest num_frames: {predicted if predicted is not None else '—'} "
                           f"({model_note})", highlight=False)
 
-            def run_frames(frames: int, template=template) -> dict:
+            def run_frames(frames: int, template=template, folder=folder) -> dict:
                 probe = with_workload(template, num_frames=frames)
                 probe = probe.model_copy(update={"limits": probe.limits.model_copy(
                     update={"memory_budget_gb": args.budget_gb})})  # its record's verdict is against the budget
