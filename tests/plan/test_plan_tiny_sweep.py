@@ -11,9 +11,9 @@ import typing
 from pathlib import Path
 
 from vbench.plan.memory_model import fit_group
-from vbench.record import Latent
 from vbench.plan.planner import max_frames
 from vbench.plan.points import group_records
+from vbench.record import Latent
 from vbench.results import records
 
 ROOT = Path(__file__).resolve().parents[2]
