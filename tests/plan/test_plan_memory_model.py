@@ -81,3 +81,20 @@ def test_find_max_is_undecided_when_a_run_errors():
     got = find_max_frames(lambda f: {"run_id": "x", "status": "error", "reason": "boom"}, budget_bytes=1.0,
                           frame_step=4, predicted=9, start=9)
     assert not got.decided and got.found is None and "boom" in got.why
+
+
+def test_runs_at_one_size_leave_every_answer_undecided():
+    model = fit_group(_group([_point(17, 256), _point(17, 256)]))
+    plan = make_plan(model, 80e9, "--budget-gb 80", frames=17, height=256, width=256)
+    assert [a.value for a in plan.answers] == [None, None, None]
+    assert all(a.undecided and "one size (17 frames, 256x256" in a.undecided for a in plan.answers)
+
+
+def test_an_answer_past_the_measured_sizes_says_how_far():
+    model = fit_group(_group(_point(f, s) for f in (9, 17, 33, 49) for s in (128, 256, 384)))
+    plan = make_plan(model, 40e9, "--budget-gb 40", frames=49, height=256, width=256, margin_gb=0)
+    frames = plan.answers[0]
+    assert frames.value > 49 and frames.beyond == pytest.approx(frames.value / 49)
+    inside = make_plan(model, WEIGHTS + PER_PF * 33 * 256 * 256 * 1.01, "b", frames=33, height=256, width=256,
+                       margin_gb=0).answers[0]
+    assert inside.value is not None and inside.value <= 49 and inside.beyond is None

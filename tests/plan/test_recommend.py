@@ -65,8 +65,10 @@ def test_cli_prints_two_profiles_and_json_gives_the_same(tmp_path, capsys):
     text = capsys.readouterr().out
     assert main([*args, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert [t["id"] for t in data["targets"]] == ["rtx-4090", "h100-sxm"]
-    for target in data["targets"]:
+    (scenario,) = data["scenarios"]
+    assert scenario["scenario"] == "s"
+    assert [t["id"] for t in scenario["targets"]] == ["rtx-4090", "h100-sxm"]
+    for target in scenario["targets"]:
         best = target["fastest"]
         assert best["label"] in text and best["config_id"] == "b"
     assert "projected" in text and "measured" in text
@@ -77,3 +79,19 @@ def test_cli_names_a_bad_floor_and_an_unknown_gpu(tmp_path, capsys):
     assert "--min" in capsys.readouterr().err
     assert main(["recommend", str(tmp_path), "--gpu", "gtx-480"]) == 2
     assert "gtx-480" in capsys.readouterr().err
+
+
+def test_baseline_is_the_configuration_scored_against_and_scenarios_are_ranked_apart():
+    ref = _record("r", "fp32", 50.0, 20 * GIB, None)  # no role: a reference only because others name it
+    fast = dict(_record("f", "bf16", 20.0, 10 * GIB, 31.0), reference_id="r")
+    other = dict(_record("o", "bf16", 5.0, 8 * GIB, 35.0), scenario="t")  # faster, but another question
+    (h100,) = recommend([ref, fast], [get_profile("h100-sxm")], floors={"psnr": 30})
+    rows = {r.config_id: r for r in h100.rows}
+    assert rows["r"].baseline and rows["r"].eligible  # a reference is not held to the floor it defines
+    assert rows["f"].baseline_config_id == "r" and rows["f"].speedup == pytest.approx(2.5)
+    assert rows["f"].memory_ratio == pytest.approx(11 / 21)
+    from vbench.plan.recommend import recommend_by_scenario
+
+    by = dict(recommend_by_scenario([ref, fast, other], [get_profile("h100-sxm")], floors={"psnr": 30}))
+    assert sorted(by) == ["s", "t"]
+    assert by["s"][0].best.config_id == "f" and by["t"][0].best.config_id == "o"

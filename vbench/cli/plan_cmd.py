@@ -9,6 +9,8 @@ from rich.table import Table
 from vbench.cli.console import console as make_console
 from vbench.units import format_bytes
 
+#: An answer this many times past the largest measured size is flagged as an extrapolation.
+EXTRAPOLATED = 1.5
 _UNITS = {"1": "", "tokens": "/token", "tokens2": "/token²", "pixels": "/pixel", "pixel_frames": "/pixel·frame"}
 
 
@@ -69,6 +71,8 @@ def handle(args) -> int:
         value = getattr(args, name)
         if value is not None and value < 1:
             raise ScenarioError(f"--{name}", [Problem("", "must be a positive integer", value, True)])
+    if args.margin_gb is not None and not args.margin_gb >= 0:
+        raise ScenarioError("--margin-gb", [Problem("", "must be a number of GiB, 0 or more", args.margin_gb, True)])
     groups = [g for g in group_records(records(args.results)) if g.points]
     if not groups:
         raise ResultsError(f"{', '.join(map(str, args.results))}: no finished run with per-stage memory to fit "
@@ -141,12 +145,21 @@ def print_answers(console, plan) -> None:
     m = plan.margin
     console.print(f"budget {plan.budget_from}: {format_bytes(plan.budget_bytes)} − margin {format_bytes(m.bytes)} "
                   f"= {format_bytes(plan.usable_bytes)} for the peak ({m.note})", markup=False, highlight=False)
+    reasons = {a.undecided for a in plan.answers}
+    if len(reasons) == 1 and None not in reasons:
+        console.print(f"undecided: {reasons.pop()}", markup=False, highlight=False)
+        return
     table = Table()
     for col in ("largest that fits", "at", "predicted peak", "safe (peak + largest LOO error)"):
         table.add_column(col)
     for a in plan.answers:
         at = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in a.at.items())
+        if a.undecided:
+            table.add_row(f"{a.field}: undecided ({a.undecided})", at, "—", "—")
+            continue
         value = _value(a.field, a.value) + (f" ({a.limit})" if a.limit else "")
+        if a.beyond is not None and a.beyond > EXTRAPOLATED:
+            value += f"; extrapolated {a.beyond:.1f}x past the largest run"
         safe = "undecided (no leave-one-out error)" if a.safe_value is None and a.value is not None and \
             plan.model.peak_loo.max_abs_bytes is None else _value(a.field, a.safe_value)
         table.add_row(value, at, format_bytes(a.predicted_peak_bytes), safe)

@@ -52,10 +52,30 @@ def parse_floors(specs: list[str]) -> dict[str, float]:
     return out
 
 
+def resolve_gpus(names: list[str], prices: dict[str, float] | None = None) -> list:
+    """The profiles ``--gpu`` names (ids, any case), with ``prices`` by profile id applied.
+
+    Raises:
+        ScenarioError: a name is no profile's id; the message lists the known ids (exit 2).
+    """
+    from vbench.errors import Problem, ScenarioError
+    from vbench.hardware import get_profile
+
+    out = []
+    for name in names:
+        try:
+            profile = get_profile(name.strip().lower())
+        except KeyError as exc:
+            raise ScenarioError("--gpu", [Problem("", str(exc.args[0]))]) from None
+        price = (prices or {}).get(profile.id)
+        out.append(profile if price is None else profile.model_copy(update={"price_usd_per_hour": price}))
+    return out
+
+
 def handle(args) -> int:
     from vbench.errors import Problem, ResultsError, ScenarioError
-    from vbench.hardware import get_profile, load_profiles, with_prices
-    from vbench.plan.recommend import recommend
+    from vbench.hardware import load_profiles, with_prices
+    from vbench.plan.recommend import recommend_by_scenario
     from vbench.results import records
 
     if args.budget_gb is not None and not args.budget_gb > 0:
@@ -63,26 +83,25 @@ def handle(args) -> int:
     floors = parse_floors(args.min)
     prices = parse_prices(args.price)
     try:
-        priced = with_prices(load_profiles(), prices)
+        with_prices(load_profiles(), prices)
     except ValueError as exc:
         raise ScenarioError("--price", [Problem("", str(exc).removeprefix("--price "))]) from None
-    targets = []
-    for gpu in args.gpu:
-        try:
-            targets.append(next(p for p in priced if p.id == get_profile(gpu.lower()).id))
-        except KeyError as exc:
-            raise ScenarioError("--gpu", [Problem("", str(exc.args[0]))]) from None
+    targets = resolve_gpus(args.gpu, prices)
     found = records(args.results)
     if not any(r.get("status") == "ok" for r in found):
         raise ResultsError(f"{', '.join(map(str, args.results))}: no run ended ok; nothing to recommend")
-    answer = recommend(found, targets, budget_gb=args.budget_gb, floors=floors, prices=prices)
+    answer = recommend_by_scenario(found, targets, budget_gb=args.budget_gb, floors=floors, prices=prices)
     if args.json:
-        print(json.dumps({"floors": floors, "budget_gb": args.budget_gb, "targets": [t.to_dict() for t in answer]},
-                         indent=2))
+        print(json.dumps({"floors": floors, "budget_gb": args.budget_gb,
+                          "scenarios": [{"scenario": name, "targets": [t.to_dict() for t in scenario_targets]}
+                                        for name, scenario_targets in answer]}, indent=2))
         return 0
     console = make_console()
-    for target in answer:
-        print_target(console, target, args.top, floors)
+    for name, scenario_targets in answer:
+        if len(answer) > 1:
+            console.print(f"[bold underline]scenario {name}[/]", highlight=False)
+        for target in scenario_targets:
+            print_target(console, target, args.top, floors)
     return 0
 
 
@@ -101,8 +120,15 @@ def print_target(console, target, top: int, floors: dict[str, float]) -> None:
         console.print(f"  fastest that fits: {best.label} — {best.basis} {best.latency_s:.3g} s, peak "
                       f"{format_bytes(best.peak_bytes)}"
                       + (f", {best.speedup:.2f}x the baseline" if best.speedup else "")
+                      + ("" if best.speedup_interval is None else
+                         f" (95 % {best.speedup_interval[0]:.2f}-{best.speedup_interval[1]:.2f}x)")
                       + (f", ${best.cost_per_video_usd:.3g} per video" if best.cost_per_video_usd is not None else ""),
                       markup=False, highlight=False)
+    if target.ties_with is not None:
+        lo, hi = target.tie_interval
+        tie = next(r.label for r in target.rows if r.config_id == target.ties_with)
+        console.print(f"  not clearly faster than {tie}: the 95 % interval of their latency ratio, "
+                      f"{lo:.2f}-{hi:.2f}x, holds 1", markup=False, highlight=False)
     table = Table()
     for col in ("configuration", "basis", "latency", "speedup", "peak memory", "vs baseline", "$/video",
                 *floors, "verdict"):
@@ -125,5 +151,6 @@ def print_target(console, target, top: int, floors: dict[str, float]) -> None:
     for err in target.projection_errors:
         lat = "—" if err["latency_error"] is None else f"{err['latency_error']:+.1%}"
         mem = "—" if err["memory_error"] is None else f"{err['memory_error']:+.1%}"
-        console.print(f"  projection error from {err['from']} ({err['config_id']}): latency {lat}, memory {mem}",
+        what = "roofline lower bound" if err.get("bound") else "projection"
+        console.print(f"  {what} error from {err['from']} ({err['config_id']}): latency {lat}, memory {mem}",
                       markup=False, highlight=False)

@@ -17,10 +17,19 @@ def register(sub) -> None:
     p.add_argument("--pool", action="store_true",
                    help="a run repeated across sessions pools the raw latency samples of every repeat "
                         "(default: its newest record is shown); the page says which")
+    p.add_argument("--gpu", action="append", default=[], metavar="PROFILE",
+                   help="open the answer with the fastest configuration that fits this hardware profile, measured "
+                        "or projected to it (as `vbench recommend`), e.g. --gpu rtx-4090; may repeat")
+    p.add_argument("--budget-gb", type=float, default=None, metavar="GIB",
+                   help="with --gpu: memory budget in GiB (default: each profile's memory; never more than it)")
+    p.add_argument("--min", action="append", default=[], metavar="METRIC=FLOOR",
+                   help="with --gpu: a quality floor, e.g. --min psnr=30 (a maximum where lower is better)")
     p.set_defaults(handler=handle)
 
 
 def handle(args) -> int:
+    from vbench.cli.recommend_cmd import parse_floors, resolve_gpus
+    from vbench.errors import Problem, ScenarioError
     from vbench.report import DEFAULT_PREVIEWS, write_report
     from vbench.units import format_bytes, parse_price
 
@@ -29,8 +38,16 @@ def handle(args) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if not args.gpu and (args.budget_gb is not None or args.min):
+        raise ScenarioError("--budget-gb/--min", [Problem("", "apply to the answer per GPU profile: give --gpu PROFILE "
+                                                          "too (`vbench hardware` lists them); a scenario's own "
+                                                          "budget is limits.memory_budget_gb")])
+    if args.budget_gb is not None and not args.budget_gb > 0:
+        raise ScenarioError("--budget-gb", [Problem("", "must be a positive number of GiB", args.budget_gb, True)])
+    floors = parse_floors(args.min)
+    gpus = resolve_gpus(args.gpu, prices)
     previews = DEFAULT_PREVIEWS if args.previews is None else max(0, args.previews)
     path = write_report(args.results, args.output, prices=prices, previews=previews, title=args.title,
-                        pool=args.pool)
+                        pool=args.pool, gpus=gpus, budget_gb=args.budget_gb, floors=floors)
     print(f"report: {path} ({format_bytes(path.stat().st_size)})", file=sys.stderr)
     return 0

@@ -136,8 +136,10 @@ def get_profile(profile_id: str, path: str | Path | None = None) -> Profile:
     for profile in load_profiles(path):
         if profile.id == profile_id:
             return profile
-    known = ", ".join(p.id for p in load_profiles(path))
-    raise KeyError(f"no hardware profile {profile_id!r}; known: {known}")
+    ids = [p.id for p in load_profiles(path)]
+    near = [i for i in ids if profile_id and (profile_id in i or i in profile_id)]
+    hint = f" (did you mean {' or '.join(near)}?)" if near else ""
+    raise KeyError(f"no hardware profile {profile_id!r}{hint}; known: {', '.join(ids)}")
 
 
 def match_profile(device_name: str | None, path: str | Path | None = None) -> Profile | None:

@@ -16,7 +16,7 @@ still fits.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from vbench.plan.memory_model import MemoryModel
@@ -68,11 +68,13 @@ class Answer:
     predicted_peak_bytes: float | None  #: of that value
     safe_value: Any  #: the largest that fits with the leave-one-out error added; None when unknown
     limit: str | None = None  #: why the search stopped short of a larger value ("schema limit")
+    undecided: str | None = None  #: why there is no answer (then value and safe_value are None)
+    beyond: float | None = None  #: the answer over the largest measured value of that size, when above 1
 
     def to_dict(self) -> dict[str, Any]:
         return {"field": self.field, "at": self.at, "value": self.value,
                 "predicted_peak_bytes": self.predicted_peak_bytes, "safe_value": self.safe_value,
-                "limit": self.limit}
+                "limit": self.limit, "undecided": self.undecided, "extrapolated_factor": self.beyond}
 
 
 def _largest(candidates: list[Any], peak: Callable[[Any], float], usable: float, err: float | None,
@@ -160,4 +162,25 @@ def make_plan(model: MemoryModel, budget: float, budget_from: str, *, frames: in
     answers = [max_frames(model, usable, height=height, width=width, batch=batch),
                max_resolution(model, usable, frames=frames, height=height, width=width, batch=batch),
                max_batch(model, usable, frames=frames, height=height, width=width)]
-    return Plan(model, budget, budget_from, margin, answers)
+    return Plan(model, budget, budget_from, margin, [_judged(a, model) for a in answers])
+
+
+def _judged(answer: Answer, model: MemoryModel) -> Answer:
+    """Undecided when the runs are all at one size (the model cannot say how memory grows), and the
+    factor by which the answer lies beyond the largest measured size otherwise."""
+    points = model.group.points
+    sizes = {(p.frames, p.height, p.width, p.batch) for p in points}
+    if len(sizes) < 2:
+        frames, height, width, batch = next(iter(sizes))
+        why = (f"the runs are all at one size ({frames} frames, {height}x{width}, batch {batch}): sweep num_frames, "
+               "height/width or num_videos_per_prompt to learn how memory grows")
+        return replace(answer, value=None, predicted_peak_bytes=None, safe_value=None, limit=None, undecided=why)
+    if answer.value is None:
+        return answer
+    if answer.field == "num_frames":
+        factor = answer.value / max(p.frames for p in points)
+    elif answer.field == "resolution":
+        factor = answer.value[0] * answer.value[1] / max(p.height * p.width for p in points)
+    else:
+        factor = answer.value / max(p.batch for p in points)
+    return replace(answer, beyond=factor) if factor > 1 else answer

@@ -11,7 +11,8 @@ Reads stored results only; never imports torch.
 * :mod:`~vbench.report.data` -- results to the report's columns, with
   :mod:`~vbench.report.settings` (resolved settings, short labels) and
   :mod:`~vbench.report.repeats` (repeated runs, latency spread and noise)
-* :mod:`~vbench.report.answer` -- the answer panel
+* :mod:`~vbench.report.answer` -- the answer panel, and :mod:`~vbench.report.profiles` its part per
+  GPU profile (``--gpu``)
 * :mod:`~vbench.report.table` -- the summary table and the list of failed runs
 * :mod:`~vbench.report.pareto`, :mod:`~vbench.report.axis_figures`, :mod:`~vbench.report.breakdown`,
   :mod:`~vbench.report.hardware` -- the figure families
@@ -22,10 +23,14 @@ Reads stored results only; never imports torch.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vbench.store.layout import PathLike
+
+if TYPE_CHECKING:
+    from vbench.hardware import Profile
 
 __all__ = ["DEFAULT_PREVIEWS", "build_report", "write_report"]
 
@@ -34,7 +39,9 @@ DEFAULT_PREVIEWS = 6
 
 
 def build_report(paths: PathLike | Iterable[PathLike], *, prices: Mapping[str, float] | None = None,
-                 previews: int = DEFAULT_PREVIEWS, title: str | None = None, pool: bool = False) -> str:
+                 previews: int = DEFAULT_PREVIEWS, title: str | None = None, pool: bool = False,
+                 gpus: Sequence[Profile] = (), budget_gb: float | None = None,
+                 floors: Mapping[str, float] | None = None) -> str:
     """The report of the results under ``paths`` as one HTML string.
 
     Args:
@@ -44,6 +51,9 @@ def build_report(paths: PathLike | Iterable[PathLike], *, prices: Mapping[str, f
         title: the page title; by default names the scenarios.
         pool: a run repeated across sessions pools its raw latency samples (by default its newest
             record is shown); the page says which.
+        gpus: hardware profiles; the answer then opens with :func:`vbench.plan.recommend.recommend`'s
+            answer for each (measured or projected), under ``budget_gb`` and the quality ``floors``
+            (``{"psnr": 30}``), as ``vbench recommend`` prints it.
 
     Raises:
         ResultsError: a path does not exist, a record has another schema version, or there are
@@ -53,7 +63,7 @@ def build_report(paths: PathLike | Iterable[PathLike], *, prices: Mapping[str, f
 
     from vbench import results
     from vbench.errors import ResultsError
-    from vbench.report import answer, axis_figures, breakdown, hardware, page, pareto, table
+    from vbench.report import answer, axis_figures, breakdown, hardware, page, pareto, profiles, table
     from vbench.report import previews as preview_section
     from vbench.report.data import prepare
 
@@ -65,9 +75,18 @@ def build_report(paths: PathLike | Iterable[PathLike], *, prices: Mapping[str, f
     data = prepare(frame, pool=pool)
     scenarios = sorted(data.runs["scenario"].dropna().unique())
     title = title or f"vbench report: {', '.join(scenarios)}"
+    panel = answer.section(data, prices)
+    if gpus:
+        from vbench.plan.recommend import recommend_by_scenario
+
+        answers = recommend_by_scenario(results.records(paths), list(gpus), budget_gb=budget_gb, floors=floors,
+                                        prices={p.id: prices[p.id] for p in gpus if p.id in (prices or {})})
+        labels = dict(zip(data.runs["config_id"], data.runs["label"], strict=True))
+        panel = (profiles.section(answers, dict(floors or {}), labels)
+                 + "<h3 class='measured-head'>As measured, per machine</h3>" + panel)
     sections = [
         ("top", "", page.header(data, title)),
-        ("answer", "The answer: fastest within the budget", answer.section(data, prices)),
+        ("answer", "The answer: fastest within the budget", panel),
         ("runs", "Runs", table.summary(data, prices)),
         ("failed", "Runs that did not finish", table.failures(data)),
         ("pareto", "Pareto: latency, memory, quality", pareto.figures(data)),

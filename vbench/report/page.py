@@ -41,6 +41,8 @@ td.verdict{white-space:normal;min-width:120px;max-width:320px}td.verdict .why{fo
 .ref{font-size:11px;padding:0 5px;border-radius:6px;background:#000;color:#fff}tr.reference td.label{font-weight:600}
 .noisy{color:#a33}.legend,.repeats{color:#555;font-size:13px;margin:4px 0}
 .preview img{image-rendering:pixelated;height:128px;display:block;margin:4px 0}
+td.b-projected{font-style:italic;color:#8a5200}td.b-measured{color:#1a5e2a}.answer .mono{font-weight:400;color:#666}
+.ci{font-size:11px;color:#555}
 .panels{display:flex;font-size:12px;color:#555}.panels span{flex:none;padding-right:4px;box-sizing:border-box}
 """
 
