@@ -251,6 +251,42 @@ class Latent(TypedDict, total=False):
     patch: list[int]  #: (t, h, w) patch the transformer embeds
 
 
+class Executions(TypedDict):
+    computed: int  #: executions that ran
+    total: int  #: executions an uncached call runs (per forward x forwards)
+
+
+class CacheCounts(TypedDict, total=False):
+    """``applied.cache.counts``: what a step-level cache did in one pipeline call, counted by torch
+    forward hooks under diffusers' hooks (:class:`vbench.optim.caching.CacheCounter`)."""
+
+    calls_counted: int
+    same_every_call: bool  #: every counted call computed the same blocks and attention
+    forwards: int  #: denoiser forwards of the call
+    blocks_per_forward: int
+    attention_per_forward: int
+    blocks: Executions  #: transformer blocks that ran (a child of the block ran)
+    attention: Executions  #: attention modules that ran (their projection ran)
+    forwards_all_blocks: int
+    forwards_some_blocks: int
+    forwards_reused: int  #: forwards that ran at most the first block (the step was reused)
+    per_forward: list[list[int]]  #: [blocks, attention] computed in each forward
+    counted_by: str
+    unavailable: str  #: why nothing was counted
+
+
+class CacheApplied(TypedDict, total=False):
+    """``applied.cache``: the cache diffusers ran (:mod:`vbench.optim.caching`)."""
+
+    mode: str  #: :data:`vbench.scenario.caches.MODES`
+    config_class: str  #: diffusers' config class
+    settings: dict[str, Any]  #: its fields as given, with what vbench set
+    hooked_modules: int  #: modules carrying one of diffusers' cache hooks
+    counts: CacheCounts
+    notes: list[str]
+    calibration: dict[str, Any]  #: MagCache: the ratios calibrated on the run's workload, and the seconds
+
+
 class Overlap(TypedDict):
     """``isolation.overlap``: the parent's scoring of earlier runs around this run
     (:mod:`vbench.scoring.overlap`); absent when nothing was scored during the sweep's runs."""
@@ -315,7 +351,7 @@ class Record(TypedDict, total=False):
     finished_at: str
     device: str
     isolation: dict[str, Any]  #: mode, worker_pid, worker_start, peaks_reset … and ``overlap`` (:class:`Overlap`)
-    applied: dict[str, Any]  #: what each optimization did
+    applied: dict[str, Any]  #: what each optimization did; ``applied["cache"]`` is a :class:`CacheApplied`
     model_info: dict[str, Any]
     latent: Latent  #: what the denoiser was called with (absent when it never ran)
     timing: Timing

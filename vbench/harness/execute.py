@@ -120,6 +120,9 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
                                                     watch.mark_warm if watch is not None else (lambda: None))
         if watch is not None:  # compile time apart from steady state; recompiles in timed calls flagged
             applied["compile"].update(watch.stop())
+        for extra in built.call_trackers:  # what an optimization counted during the calls
+            applied[extra.name]["counts"] = extra.summary()
+            extra.remove()
         flops = (runner.flops(calls) if measure["flops"]
                  else flops_section({"unavailable": {"flops": "measure.flops is off"}}))
     video = runner.last_video
@@ -226,9 +229,13 @@ class CallRunner:
         if self.step_callback:
             kwargs["callback_on_step_end"] = tracker.step_callback
         with stage_wrappers(self.stage_methods, [tracker]), ForwardProbe(self.built.denoiser) as probe:
+            for extra in self.built.call_trackers:
+                extra.begin_call()
             tracker.start(collect=collect)
             out = self.built.pipe(**kwargs)
             result = tracker.stop()
+            for extra in self.built.call_trackers:
+                extra.end_call()
         if self.probe_inputs is None:
             self.probe_inputs = probe.first
             self.latent_shape = probe.latent_shape()

@@ -42,6 +42,9 @@ class BuiltPipeline:
     load_s: float
     info: dict[str, Any] = field(default_factory=dict)
     stage_methods: dict[str, tuple[Any, str]] = field(default_factory=dict)
+    #: objects with ``name``, ``begin_call()``, ``end_call()``, ``summary()`` and ``remove()`` that an
+    #: optimization attached (the cache counter): called around every pipeline call by the harness
+    call_trackers: list[Any] = field(default_factory=list)
 
     def call_kwargs(self, workload: dict[str, Any], *, device: Any) -> dict[str, Any]:
         """Complete kwargs for ``self.pipe(**kw)`` from a RunSpec workload (frames as floats in [0, 1])."""

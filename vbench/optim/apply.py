@@ -11,8 +11,9 @@ under ``applied[name]``. The order:
    measured across this stage and stated in ``applied["precision"]["fidelity"]``.
 2. attention backend (sets processors on the final modules).
 3. VAE slicing/tiling, then chunked VAE decode and the denoiser's frame chunking (wrap forwards).
-4. offload (hooks move the final weights).
-5. compile last, so it traces everything above.
+4. a step-level cache (diffusers' hooks on the final modules, with vbench's counters under them).
+5. offload (hooks move the final weights).
+6. compile last, so it traces everything above.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from vbench.optim import (
     attention,
+    caching,
     chunking,
     compiling,
     dynamic,
@@ -48,6 +50,7 @@ ORDER: list[tuple[str, Callable[[dict], bool], Transform]] = [
     ("vae", vae.wanted, vae.apply),
     ("vae_chunking", vae_chunking.wanted, vae_chunking.apply),
     ("chunking", chunking.wanted, chunking.apply),
+    ("cache", caching.wanted, caching.apply),
     ("offload", offload.wanted, offload.apply),
     ("compile", compiling.wanted, compiling.apply),
 ]

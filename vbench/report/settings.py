@@ -137,6 +137,10 @@ def _part(path: str, value: Any) -> str:
                "vae_chunk_frames": "no VAE chunking" if value is None else f"VAE chunk {value}",
                "offload": "no offload" if value == "none" else f"{value} offload",
                "attention_backend": "default attention" if value is None else f"attention {value}"}
+    if name == "cache":
+        return "no cache" if value == "none" else f"{value} cache"
+    if name == "cache_options":
+        return ", ".join(f"{k.replace('_', ' ')} {_setting(v)}" for k, v in (value or {}).items()) or "cache defaults"
     if name in special:
         return special[name]
     if isinstance(value, bool):
@@ -146,6 +150,10 @@ def _part(path: str, value: Any) -> str:
     if value == "none":
         return f"no {words}"
     return f"{words} {value}"
+
+
+def _setting(value: Any) -> str:
+    return "–".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
 
 
 def _token(value: Any) -> str:

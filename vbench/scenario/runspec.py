@@ -6,10 +6,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from vbench.scenario.caches import short_name
 from vbench.scenario.schema import Limits, Measure, MetricName, ModelSpec, Optimizations, RunWorkload
 
 _SHORT = {"precision": "", "num_inference_steps": "steps", "num_frames": "f", "height": "h", "width": "w",
-          "chunk_frames": "chunk", "attention_backend": "attn", "guidance_scale": "cfg"}
+          "chunk_frames": "chunk", "attention_backend": "attn", "guidance_scale": "cfg", "cache": "",
+          "cache_options": ""}
 
 
 class RunSpec(BaseModel):
@@ -46,7 +48,20 @@ class RunSpec(BaseModel):
             if field in ("family", "source", "name"):
                 continue
             prefix = _SHORT.get(field, field.replace("_", "-") + "=")
-            text = {True: "on", False: "off", None: "none"}.get(value, value) if not isinstance(value, (int, float)) \
-                or isinstance(value, bool) else value
+            if isinstance(value, dict):  # cache_options: its settings, compactly
+                text = ",".join(f"{short_name(k)}={_compact(v)}" for k, v in value.items()) or "defaults"
+            elif isinstance(value, list):
+                text = _compact(value)
+            else:
+                text = {True: "on", False: "off", None: "none"}.get(value, value) \
+                    if not isinstance(value, (int, float)) or isinstance(value, bool) else value
             parts.append(f"{prefix}{text}")
         return "-".join(str(p) for p in parts).replace(" ", "")
+
+
+def _compact(value: Any) -> str:
+    """A setting in a label: lists joined by ":", regular expressions as written."""
+    if isinstance(value, list):
+        return ":".join(_compact(v) for v in value)
+    return {True: "on", False: "off", None: "none"}.get(value, value) if isinstance(value, (bool, type(None))) \
+        else str(value)

@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from vbench.record import BY_NAME, QUALITY, SCORERS
+from vbench.scenario.caches import MODES as CACHE_MODES
+from vbench.scenario.caches import check_options as check_cache_options
 from vbench.scenario.families import ARCH_MODELS, FAMILIES, SOURCES
 
 FamilyName = Literal["wan", "cogvideox", "ltx", "svd", "hunyuan", "mochi"]
@@ -25,6 +27,7 @@ QuantBackend = Literal["torchao", "quanto", "bitsandbytes"]
 QuantGranularity = Literal["per_row", "per_tensor"]
 CompileMode = Literal["default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"]
 Isolation = Literal["process", "group", "inline"]
+CacheMode = Literal[CACHE_MODES]
 MetricName = Literal[SCORERS]  # what vbench.record.METRICS can score
 METRIC_NAMES = typing.get_args(MetricName)
 #: The quality metrics a ``limits.min_quality`` floor can name: those with a better direction.
@@ -176,6 +179,8 @@ class Optimizations(Section):
     chunk_frames: int | None = Field(None, ge=1, le=1025)  #: latent frames per denoiser chunk
     chunk_overlap: int = Field(0, ge=0, le=1025)  #: latent frames shared by neighbouring chunks
     vae_chunk_frames: int | None = Field(None, ge=1, le=1025)  #: latent frames per VAE decode chunk
+    cache: CacheMode = "none"  #: a step-level cache through diffusers' hooks (:mod:`vbench.scenario.caches`)
+    cache_options: dict[str, Any] = Field(default_factory=dict)  #: its settings, in diffusers' field names
 
     @field_validator("attention_backend")
     @classmethod
@@ -186,6 +191,12 @@ class Optimizations(Section):
 
     @model_validator(mode="after")
     def _consistent(self) -> Optimizations:
+        problems = check_cache_options(self.cache, self.cache_options)
+        if problems:
+            raise ValueError("cache_options: " + "; ".join(problems))
+        if self.cache != "none" and self.chunk_frames is not None:
+            raise ValueError("cache: a step-level cache counts each chunked denoiser forward as a step; "
+                             "set chunk_frames: null with a cache")
         if self.chunk_frames is not None and self.chunk_overlap >= self.chunk_frames:
             raise ValueError("chunk_overlap: must be smaller than chunk_frames")
         if self.chunk_frames is None and self.chunk_overlap:
