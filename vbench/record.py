@@ -271,6 +271,8 @@ class CacheCounts(TypedDict, total=False):
     forwards_some_blocks: int
     forwards_reused: int  #: forwards that ran at most the first block (the step was reused)
     per_forward: list[list[int]]  #: [blocks, attention] computed in each forward
+    state_bytes_peak: int  #: most bytes the cache's states held after a forward (first counted call)
+    state_measured: str
     counted_by: str
     unavailable: str  #: why nothing was counted
 

@@ -34,6 +34,13 @@ NEVER = {
 }
 
 
+def built_width() -> int:
+    from vbench.models.tiny import TINY
+
+    cfg = TINY["wan"]["transformer"].kwargs
+    return cfg["num_attention_heads"] * cfg["attention_head_dim"]
+
+
 @pytest.fixture(scope="module")
 def uncached():
     return np.asarray(frames(build("wan"), W))
@@ -63,6 +70,10 @@ def test_each_cache_reuses_and_changes_the_output(mode, uncached):
     else:  # attention-level: every block runs, some attention is reused
         assert not reused_blocks and reused_attention
     assert sum(a for _, a in counts["per_forward"]) == counts["attention"]["computed"]
+    # the cache holds at least one block-sized activation of the latent between steps: tokens x the
+    # tiny width, in fp32 (what it holds is counted from diffusers' hook states)
+    tokens = 3 * (32 // 16) ** 2  # 9 frames -> 3 latent frames, 32 px -> 2x2 patches
+    assert counts["state_bytes_peak"] >= tokens * 4 * built_width(), counts["state_bytes_peak"]
     assert not np.array_equal(out, uncached)
     assert np.abs(out - uncached).mean() < 0.2  # a cached video, not noise
 

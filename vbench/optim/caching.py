@@ -21,8 +21,10 @@ forward hooks under diffusers' hooks, on the direct children of every transforme
 the first linear layer of every attention module. A block *ran* in a denoiser forward when one of
 its children ran; an attention module ran when its projection did. Per pipeline call the record
 holds the forwards, the block and attention executions against their totals, and how many
-forwards ran every block, some, or none past the first. The hooks cost a Python call each; they
-sit only on cached runs, so they can only make a cache look slower.
+forwards ran every block, some, or none past the first, and the most the cache's states held
+(the distinct tensor storages reachable from diffusers' hook states, after each forward of the
+first counted call: its memory cost, which is freed when the call ends). The hooks cost a Python
+call each; they sit only on cached runs, so they can only make a cache look slower.
 """
 
 from __future__ import annotations
@@ -214,6 +216,7 @@ class CacheCounter:
         self._call: list[tuple[int, int]] = []
         self.calls: list[list[tuple[int, int]]] = []
         self.active = False
+        self.state_bytes_peak = 0
 
     def install(self) -> None:
         for i, block in enumerate(self.blocks):
@@ -234,6 +237,8 @@ class CacheCounter:
     def _end(self) -> None:
         if self._forward is not None and self.active:
             self._call.append((len(self._forward[0]), len(self._forward[1])))
+            if not self.calls:  # the first counted call: what the cache holds after each forward
+                self.state_bytes_peak = max(self.state_bytes_peak, state_bytes(self.denoiser))
         self._forward = None
 
     def begin_call(self) -> None:
@@ -265,8 +270,46 @@ class CacheCounter:
             "forwards_some_blocks": sum(1 for b, _ in last if 1 < b < nb),
             "forwards_reused": sum(1 for b, _ in last if b <= 1 < nb),
             "per_forward": [list(x) for x in last],
+            "state_bytes_peak": self.state_bytes_peak,
+            "state_measured": "tensors held by the cache hooks' states after each denoiser forward of the first "
+                              "counted call (the largest); freed when the pipeline call ends",
             "counted_by": "torch forward hooks under diffusers' hooks: block children and attention projections",
         }
+
+
+def state_bytes(denoiser: Any) -> int:
+    """Bytes of the distinct tensor storages held by the states of diffusers' hooks on ``denoiser``
+    (what a cache keeps between steps: residuals, attention outputs, Taylor factors)."""
+    import torch
+
+    seen: set[int] = set()
+    total = 0
+
+    def visit(obj: Any, depth: int) -> None:
+        nonlocal total
+        if isinstance(obj, torch.Tensor):
+            storage = obj.untyped_storage()
+            key = storage.data_ptr() or id(storage)
+            if key not in seen:
+                seen.add(key)
+                total += storage.nbytes()
+        elif depth < 4 and isinstance(obj, (list, tuple)):
+            for item in obj:
+                visit(item, depth + 1)
+        elif depth < 4 and isinstance(obj, dict):
+            for item in obj.values():
+                visit(item, depth + 1)
+        elif depth < 4 and hasattr(obj, "__dict__") and type(obj).__module__.startswith("diffusers.hooks"):
+            for item in vars(obj).values():
+                visit(item, depth + 1)
+
+    for module in denoiser.modules():
+        registry = getattr(module, "_diffusers_hook", None)
+        for hook in (getattr(registry, "hooks", None) or {}).values():
+            visit(getattr(hook, "state", None), 0)
+            manager = getattr(hook, "state_manager", None)
+            visit(getattr(manager, "_state_cache", None), 0)
+    return total
 
 
 def _blocks(denoiser: Any) -> list[Any]:
