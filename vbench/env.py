@@ -72,7 +72,7 @@ def _versions() -> dict[str, str | None]:
         except metadata.PackageNotFoundError:
             out[name] = None
     if out["vbench"] is None:  # running from a source tree that was not installed
-        from vbench import __version__
+        from vbench._version import __version__
 
         out["vbench"] = __version__
     return out

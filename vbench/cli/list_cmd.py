@@ -17,6 +17,7 @@ _SOURCES = {
              "memory; with text_encoder: pseudo the encoders are left out (no text-encode time or encoder memory)"),
     "hub": "from_pretrained(name, revision=…) with the real text encoders",
     "local": "a directory written by save_pretrained",
+    "object": "a pipeline the caller built, measured from Python: vbench.measure_pipeline(pipe, workload, …)",
 }
 
 

@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from vbench import __version__
+from vbench._version import __version__
 from vbench.errors import ResultsError, ScenarioError, VbenchError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2

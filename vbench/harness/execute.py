@@ -26,7 +26,7 @@ from vbench.verdicts import judge
 def execute_run(spec: dict, *, session: str | None = None, outputs_dir: str | None = None,
                 isolation: dict | None = None, hook: str | None = None, loop: Any = None,
                 before_timing: Any = None, keep_frozen: bool = False,
-                leftovers: dict | None = None) -> dict[str, Any]:
+                leftovers: dict | None = None, prebuilt: Any = None) -> dict[str, Any]:
     """Measure one run described by a RunSpec dict; never raises (but for KeyboardInterrupt).
 
     ``loop(runner, measure, on_warm) -> (cold_call, warmup_seconds, timed_calls)`` replaces
@@ -37,6 +37,8 @@ def execute_run(spec: dict, *, session: str | None = None, outputs_dir: str | No
     worker calls :func:`settle_frozen` with ``leftovers`` (filled here: weak references to the
     pipeline's modules, the device's allocated bytes before the run) once the record has left it.
     Otherwise, and always in a process that is not a worker, everything is unfrozen and collected.
+    ``prebuilt``: a :class:`~vbench.models.BuiltPipeline` the caller made (``vbench.measure_pipeline``)
+    instead of building ``spec["model"]``; its load is not timed (``timing.unavailable.load_s``).
     """
     started = now()
     partial: dict[str, Any] = {}
@@ -44,7 +46,7 @@ def execute_run(spec: dict, *, session: str | None = None, outputs_dir: str | No
         if hook:
             _call_hook(hook, spec)
         record = _measure(spec, partial, outputs_dir, loop, before_timing,
-                          leftovers if leftovers is not None else {})
+                          leftovers if leftovers is not None else {}, prebuilt)
     except Exception as exc:  # noqa: BLE001 -- every failure becomes a record
         status, reason = classify(exc)
         record = failure(spec, status, reason, traceback=format_traceback(exc), **partial)
@@ -77,7 +79,7 @@ def _call_hook(hook: str, spec: dict) -> None:
 
 
 def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = None,
-             before_timing: Any = None, leftovers: dict | None = None) -> dict[str, Any]:
+             before_timing: Any = None, leftovers: dict | None = None, prebuilt: Any = None) -> dict[str, Any]:
     progress.load()  # imports, the machine's fingerprint, building the pipeline
     import torch
 
@@ -99,10 +101,13 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
     if before_timing is not None:  # from here on clocks run: the load is timed too
         before_timing()
     with torch.inference_mode(False), torch.no_grad():
-        t0 = time.perf_counter()
-        built = build_pipeline(spec["model"], device=str(device), **build_options(spec, device))
-        synchronize(resolve(device))
-        partial["timing"] = {"load_s": time.perf_counter() - t0}
+        if prebuilt is None:
+            t0 = time.perf_counter()
+            built = build_pipeline(spec["model"], device=str(device), **build_options(spec, device))
+            synchronize(resolve(device))
+            partial["timing"] = {"load_s": time.perf_counter() - t0}
+        else:
+            built, partial["timing"] = prebuilt, {"load_s": None}
         applied = apply_optimizations(built, spec["optimizations"], device, workload=workload)
         partial["applied"] = applied
         weights = weight_bytes(built)
@@ -141,12 +146,17 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
     )
     if runner.stopped is not None:
         record["timing"]["precision"] = runner.stopped
+    if prebuilt is not None:
+        record["timing"]["unavailable"]["load_s"] = "the pipeline was built by the caller (vbench.measure_pipeline)"
     if runner.latent_shape is not None:
         record["latent"] = latent_info(spec["model"]["family"], runner.latent_shape, record["model_info"].get("config") or {})
     if video.shape[1] != workload["num_frames"]:
         record["outputs"]["frames_mismatch"] = (f"asked for {workload['num_frames']} frames, the pipeline "
                                                 f"returned {video.shape[1]}")
-    _drop_hook_registries(built)
+    if prebuilt is None:
+        _drop_hook_registries(built)
+    elif "cache" in applied:  # the caller keeps its pipeline: the cache comes off it again
+        built.denoiser.disable_cache()
     del built, runner
     return record
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vbench import __version__
+from vbench._version import __version__
 from vbench.record import SCHEMA_VERSION, Record, now
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from vbench.errors import UnsupportedError
 
-SOURCES = ("tiny", "arch", "hub", "local")
+SOURCES = ("tiny", "arch", "hub", "local", "object")
 
 _DTYPES = {"fp32": "float32", "float32": "float32", "bf16": "bfloat16", "bfloat16": "bfloat16",
            "fp16": "float16", "float16": "float16"}
@@ -77,6 +77,28 @@ def build_pipeline(model: dict[str, Any], *, device: Any = "cpu", dtype: Any = N
     return finish(pipe, family=family, source=source, name=model.get("name"),
                   embeddings="text_encoder" if has_text else "pseudo",
                   load_s=time.perf_counter() - start, text=text, extra=extra)
+
+
+def wrap_pipeline(pipe: Any, *, name: str | None = None) -> Any:
+    """A pipeline the caller built (``vbench.measure_pipeline``) as a :class:`BuiltPipeline`: its
+    family from its class, pseudo-embeddings when it holds no text encoders, the tiny text length
+    when its denoiser has vbench's tiny config. Its weights and device are left as they are.
+
+    Raises:
+        UnsupportedError: the pipeline is not of a family vbench knows (the message lists them).
+    """
+    from vbench.models.pipeline_handle import finish
+    from vbench.models.pretrained import pipeline_family
+    from vbench.models.specs import spec, text_shape
+
+    family = pipeline_family(pipe)
+    s = spec(family)
+    config = dict(getattr(pipe, s.denoiser_attr).config)
+    text = text_shape(family, config, tiny=_is_tiny_config(family, config))
+    has_text = bool(s.text_components) and all(getattr(pipe, c, None) is not None for c in s.text_components)
+    return finish(pipe, family=family, source="object", name=name or getattr(pipe, "name_or_path", None),
+                  embeddings="text_encoder" if has_text else "pseudo", load_s=0.0, text=text,
+                  extra={"built_by": "the caller (vbench.measure_pipeline)"})
 
 
 def _pretrained(model: dict[str, Any], *, device: Any, dtype: Any,

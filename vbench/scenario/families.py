@@ -68,4 +68,4 @@ ARCH_MODELS: dict[str, str] = {
     "SVD-XT": "svd",
 }
 
-SOURCES = ("tiny", "arch", "hub", "local")
+SOURCES = ("tiny", "arch", "hub", "local", "object")

@@ -19,7 +19,7 @@ from vbench.scenario.caches import check_options as check_cache_options
 from vbench.scenario.families import ARCH_MODELS, FAMILIES, SOURCES
 
 FamilyName = Literal["wan", "cogvideox", "ltx", "svd", "hunyuan", "mochi"]
-SourceName = Literal["tiny", "arch", "hub", "local"]
+SourceName = Literal["tiny", "arch", "hub", "local", "object"]
 Precision = Literal["fp32", "fp16", "bf16", "int8-weight-only", "int8-dynamic", "fp8", "fp8-dynamic", "nf4", "dynamic"]
 FloatPrecision = Literal["fp32", "fp16", "bf16"]
 Offload = Literal["none", "model", "sequential", "group-leaf", "group-block"]
@@ -92,6 +92,10 @@ class ModelSpec(Section):
             if not self.revision:
                 raise ValueError("revision: source 'hub' needs a pinned revision (commit hash or tag) "
                                  "so results are reproducible")
+        if self.source == "object" and (self.path or self.revision or self.num_layers is not None
+                                        or self.text_encoder is not None):
+            raise ValueError("source 'object' is a pipeline the caller built (vbench.measure_pipeline): it takes "
+                             "a name only")
         if self.source == "local" and not self.path:
             raise ValueError("path: source 'local' needs the directory written by save_pretrained")
         if self.source in ("tiny", "local") and self.num_layers is not None:
