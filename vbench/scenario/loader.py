@@ -63,6 +63,14 @@ def validate_document(document: Any, *, source: str, base_dir: Path | None = Non
                                              type(document).__name__, True)])
     document = dict(document)
     document.setdefault("name", default_name)
+    model = document.get("model")
+    if isinstance(model, dict) and model.get("family", "auto") in ("auto", None) and model.get("source") != "object":
+        from vbench.scenario.model_files import family_from_model_index
+
+        family, problem = family_from_model_index(model)
+        if problem is not None:
+            raise ScenarioError(source, [Problem("model.family", problem)])
+        document["model"] = {**model, "family": family}
     workload = document.get("workload")
     if isinstance(workload, dict) and workload.get("prompt_file") is not None:
         document["workload"] = _with_prompt_file(workload, source, base_dir)

@@ -2,7 +2,8 @@
 is built, by the harness (a run whose model files are missing could not start: a setup failure).
 
 A scenario stays data (:mod:`vbench.scenario.schema` does no I/O); this module is the one place
-that looks at the disk for it. Paths are read as the loader reads them: a relative ``model.path``
+that looks at the disk for it: here too ``family: auto`` (or no family) of a ``local`` or ``hub``
+model is read from its ``model_index.json`` (:func:`family_from_model_index`). Paths are read as the loader reads them: a relative ``model.path``
 from the current directory.
 
 >>> local_model_problem("/no/such/dir").split(";")[0]
@@ -64,3 +65,50 @@ def _has_weights(folder: Path) -> bool:
         if entry.is_file() and entry.name.endswith(WEIGHT_SUFFIXES):
             return True
     return False
+
+
+def family_from_model_index(model: dict[str, Any]) -> tuple[str | None, str | None]:
+    """``(family, None)`` from the pipeline class a ``local`` or ``hub`` model's ``model_index.json``
+    names, or ``(None, why not)``. A hub model's file is read from the local cache, else fetched
+    (a few hundred bytes)."""
+    import json
+
+    from vbench.scenario.families import FAMILIES
+
+    source = model.get("source")
+    if source == "local":
+        problem = local_model_problem(model.get("path"))
+        if problem is not None:
+            return None, problem
+        index = Path(model["path"]) / "model_index.json"
+    elif source == "hub":
+        if not model.get("name") or not model.get("revision"):
+            return None, "family: auto of a hub model needs its name and a pinned revision"
+        try:
+            index = Path(_hub_index(model["name"], model["revision"]))
+        except Exception as exc:  # noqa: BLE001 -- offline, gated, missing: all say the same
+            return None, (f"family: auto could not read model_index.json of {model['name']}@{model['revision']} "
+                          f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); give model.family")
+    else:
+        return None, (f"no family (or family: auto) is read from model_index.json, which sources local and hub have; source "
+                      f"{source!r} needs one of {', '.join(FAMILIES)}")
+    try:
+        name = json.loads(index.read_text(encoding="utf-8")).get("_class_name")
+    except (OSError, ValueError, AttributeError) as exc:
+        return None, f"{index}: not a readable model_index.json ({exc})"
+    by_class = {f.pipeline: key for key, f in FAMILIES.items()}
+    if name not in by_class:
+        known = ", ".join(f"{cls} ({fam})" for cls, fam in by_class.items())
+        return None, f"{index} names the pipeline {name!r}, which vbench does not benchmark; known: {known}"
+    return by_class[name], None
+
+
+def _hub_index(name: str, revision: str) -> str:
+    from huggingface_hub import hf_hub_download, try_to_load_from_cache
+
+    cached = try_to_load_from_cache(name, "model_index.json", revision=revision)
+    if isinstance(cached, str):
+        return cached
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):  # read now, not at import
+        raise FileNotFoundError("not in the local cache and HF_HUB_OFFLINE is set")
+    return hf_hub_download(name, "model_index.json", revision=revision)
