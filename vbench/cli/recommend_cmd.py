@@ -15,17 +15,22 @@ def register(sub) -> None:
     p = sub.add_parser("recommend", help="the fastest configurations that fit a memory budget and quality floors, "
                                          "per GPU profile (measured, or projected from another machine)")
     p.add_argument("results", nargs="+", metavar="RESULTS")
-    p.add_argument("--gpu", action="append", default=[], metavar="PROFILE",
-                   help="a target hardware profile, e.g. --gpu rtx-4090; may repeat (default: the GPUs the runs "
-                        "were measured on)")
-    p.add_argument("--budget-gb", type=float, default=None, metavar="GIB",
-                   help="memory budget in GiB (default: each profile's memory; never more than it)")
-    p.add_argument("--min", action="append", default=[], metavar="METRIC=FLOOR",
-                   help="a quality floor, e.g. --min psnr=30 or --min lpips=0.1 (a maximum where lower is better)")
+    add_target_options(p, "a target hardware profile, e.g. --gpu rtx-4090; may repeat (default: the GPUs the "
+                          "runs were measured on)")
     p.add_argument("--price", action="append", default=[], metavar="ID=USD", help=PRICE_HELP)
     p.add_argument("--top", type=int, default=5, help="configurations shown per GPU (default 5; --json has all)")
     p.add_argument("--json", action="store_true", help="print the recommendations as JSON")
     p.set_defaults(handler=handle)
+
+
+def add_target_options(p, gpu_help: str, prefix: str = "") -> None:
+    """``--gpu``, ``--budget-gb`` and ``--min``: the targets and limits of a recommendation."""
+    p.add_argument("--gpu", action="append", default=[], metavar="PROFILE", help=gpu_help)
+    p.add_argument("--budget-gb", type=float, default=None, metavar="GIB",
+                   help=f"{prefix}memory budget in GiB (default: each profile's memory; never more than it)")
+    p.add_argument("--min", action="append", default=[], metavar="METRIC=FLOOR",
+                   help=f"{prefix}a quality floor, e.g. --min psnr=30 or --min lpips=0.1 (a maximum where lower "
+                        "is better)")
 
 
 def parse_floors(specs: list[str]) -> dict[str, float]:

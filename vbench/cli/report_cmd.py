@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from vbench.cli.recommend_cmd import add_target_options
+
 
 def register(sub) -> None:
     p = sub.add_parser("report", help="write a self-contained HTML report (opens offline) of stored results")
@@ -17,13 +19,9 @@ def register(sub) -> None:
     p.add_argument("--pool", action="store_true",
                    help="a run repeated across sessions pools the raw latency samples of every repeat "
                         "(default: its newest record is shown); the page says which")
-    p.add_argument("--gpu", action="append", default=[], metavar="PROFILE",
-                   help="open the answer with the fastest configuration that fits this hardware profile, measured "
-                        "or projected to it (as `vbench recommend`), e.g. --gpu rtx-4090; may repeat")
-    p.add_argument("--budget-gb", type=float, default=None, metavar="GIB",
-                   help="with --gpu: memory budget in GiB (default: each profile's memory; never more than it)")
-    p.add_argument("--min", action="append", default=[], metavar="METRIC=FLOOR",
-                   help="with --gpu: a quality floor, e.g. --min psnr=30 (a maximum where lower is better)")
+    add_target_options(p, "open the answer with the fastest configuration that fits this hardware profile, "
+                          "measured or projected to it (as `vbench recommend`), e.g. --gpu rtx-4090; may repeat",
+                       prefix="with --gpu: ")
     p.set_defaults(handler=handle)
 
 
