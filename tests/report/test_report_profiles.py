@@ -86,3 +86,18 @@ def test_panel_renders_in_chromium(browser, golden, tmp_path):
     assert "Fastest that fits" in panel.inner_text() and "projected" in panel.inner_text()
     page.close()
     assert errors == []
+
+
+def test_the_runs_table_says_what_a_cache_computed(golden, tmp_path):
+    from report_pages import derive, section
+
+    def change(rec):
+        if rec["label"] == "wan-tiny-bf16-steps2" and rec["status"] == "ok":
+            rec["applied"]["cache"] = {"mode": "first-block", "counts": {
+                "blocks": {"computed": 5, "total": 8}, "attention": {"computed": 10, "total": 16}}}
+
+    folder = derive(golden / "gpu-box" / "quickstart", tmp_path / "quickstart", change)
+    runs = section(build_report(folder, previews=0), "runs")
+    assert "cache: computed / total" in runs
+    assert 'data-v="0.625">blocks 5/8 · attention 10/16<' in runs
+    assert "cache: computed" not in section(build_report(golden / "gpu-box" / "quickstart", previews=0), "runs")

@@ -32,6 +32,9 @@ def figures(data: ReportData) -> str:
         for axis in data.axes[scenario]:
             if runs[f"axis:{axis}"].nunique() < 2:
                 continue
+            if axis == "optimizations.cache_options" and "optimizations.cache" in data.axes[scenario]:
+                continue  # each cache's own settings: the cache axis's figure groups its runs by them
+
             out.append(to_div(axis_figure(data, scenario, axis, runs)))
     if not out:
         return note("No sweep axis has two or more finished values.")

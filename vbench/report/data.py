@@ -64,7 +64,9 @@ def prepare(frame: pd.DataFrame, *, pool: bool = False) -> ReportData:
     (:func:`vbench.verdicts.judge`); ``model_key``, ``workload_key`` and ``opt_default`` (every
     optimization at its default); ``axis:<name>`` per sweep axis (a reference run, which has no
     axes, gets its own settings there), ``stage:<name>`` (median seconds), ``memstage:<name>``
-    (allocator peak bytes) and ``hoststage:<name>`` (host RSS rise) per stage.
+    (allocator peak bytes) and ``hoststage:<name>`` (host RSS rise) per stage; ``cache_work`` (the
+    blocks and attention a step-level cache computed against their totals, as counted) and
+    ``cache_fraction`` (both computed over both totals).
 
     With ``pool`` a run repeated across sessions pools its raw latency samples; otherwise its
     newest record is shown (:func:`~vbench.report.repeats.collapse`).
@@ -91,6 +93,13 @@ def prepare(frame: pd.DataFrame, *, pool: bool = False) -> ReportData:
         runs[m.name] = values
         if m.group == "quality":
             quality.append(m.name)
+    counted = [_num(col(f"applied.cache.counts.{k}")) for k in ("blocks.computed", "blocks.total",
+                                                                  "attention.computed", "attention.total")]
+    runs["cache_work"] = [f"blocks {int(bc)}/{int(bt)} · attention {int(ac)}/{int(at)}"
+                          if all(math.isfinite(x) for x in (bc, bt, ac, at)) else None
+                          for bc, bt, ac, at in zip(*counted, strict=True)]
+    runs["cache_fraction"] = [(bc + ac) / (bt + at) if bt + at > 0 else math.nan
+                              for bc, bt, ac, at in zip(*counted, strict=True)]
     runs["samples"] = [v if isinstance(v, list) else None for v in col("timing.e2e.samples", None)]
     runs["fps_samples"] = [v if isinstance(v, list) else None for v in col("timing.fps.samples", None)]
     stats = [repeats.latency_stats(s, med, p90) for s, med, p90 in
@@ -139,6 +148,7 @@ def prepare(frame: pd.DataFrame, *, pool: bool = False) -> ReportData:
                                     for v, s, o, has_axes, has_spec in
                                     zip(frame[c], runs["scenario"], own, _has_axes(frame), resolved["has_spec"],
                                         strict=True)]
+    _join_cache_options(runs, axes)
     collapsed = repeats.collapse(runs, pool=pool)
     runs = collapsed.runs
     runs["label"] = settings.short_labels(runs, resolved.loc[runs.index])
@@ -214,6 +224,28 @@ def _num(series: pd.Series) -> pd.Series:
             return math.nan
         return float(v)
     return pd.Series([one(v) for v in series], index=series.index, dtype=float)
+
+
+def _join_cache_options(runs: pd.DataFrame, axes: dict[str, list[str]]) -> None:
+    """A swept ``cache_options`` mapping is one axis (its keys, as given), not a column per key."""
+    from vbench.scenario.caches import short_name
+
+    prefix = "optimizations.cache_options."
+    keys = sorted({a for names in axes.values() for a in names if a.startswith(prefix)})
+    if not keys:
+        return
+
+    def joined(row) -> str | None:
+        parts = [f"{short_name(k[len(prefix):])} {row[f'axis:{k}']}" for k in keys
+                 if row[f"axis:{k}"] not in (None, "none") and _present(row[f"axis:{k}"])]
+        return ", ".join(parts) or ("defaults" if any(row[f"axis:{k}"] is not None for k in keys) else None)
+
+    runs["axis:optimizations.cache_options"] = [joined(row) for _, row in runs.iterrows()]
+    for scen, names in axes.items():
+        if any(a in keys for a in names):
+            kept = [a for a in names if a not in keys]
+            kept.insert(min(names.index(k) for k in keys if k in names), "optimizations.cache_options")
+            axes[scen] = kept
 
 
 def _axis_value(value: Any) -> str | None:

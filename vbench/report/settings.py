@@ -22,7 +22,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from vbench.scenario.caches import short_name
 from vbench.scenario.schema import ModelSpec, Optimizations, WorkloadSettings
+
+#: The resolved-settings columns of a cache's options (``optimizations.cache_options.<name>``).
+CACHE_OPTION = "optimizations.cache_options."
 
 SECTIONS = {"model": ModelSpec, "optimizations": Optimizations, "workload": WorkloadSettings}
 #: Settings that say which prompt and seed, not which configuration.
@@ -122,6 +126,11 @@ def _parts(row: pd.Series, varying: list[str]) -> list[str]:
             if path == size[0]:
                 parts.append(f"{row['workload.height']}×{row['workload.width']}")
             continue
+        if path.startswith(CACHE_OPTION):  # a cache's own settings: only those it was given
+            value = row[path]
+            if value is not None and not (isinstance(value, float) and math.isnan(value)):
+                parts.append(f"{short_name(path[len(CACHE_OPTION):])} {_setting(_canon(value))}")
+            continue
         parts.append(_part(path, row[path]))
     return parts
 
@@ -139,8 +148,6 @@ def _part(path: str, value: Any) -> str:
                "attention_backend": "default attention" if value is None else f"attention {value}"}
     if name == "cache":
         return "no cache" if value == "none" else f"{value} cache"
-    if name == "cache_options":
-        return ", ".join(f"{k.replace('_', ' ')} {_setting(v)}" for k, v in (value or {}).items()) or "cache defaults"
     if name in special:
         return special[name]
     if isinstance(value, bool):

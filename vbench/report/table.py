@@ -69,8 +69,9 @@ def summary(data: ReportData, prices: Mapping[str, float] | None = None) -> str:
     priced = {m: price_for(m, prices) for m in runs["machine"].unique()}
     with_cost = any(priced.values())
     first, rest = ranked_quality(data)
+    cached = runs["cache_work"].notna().any()
     heads = ["#", "run", *(BY_NAME[q].title for q in first), "verdict", "scenario", *(["machine"] if several else []),
-             *(["session"] if sessions else []), *axes,
+             *(["session"] if sessions else []), *axes, *(["cache: computed / total"] if cached else []),
              f"{BY_NAME['latency'].label} median (s)", "p10–p90 (s)", "noise", BY_NAME["fps"].title,
              BY_NAME["peak_memory"].label, "memory source", BY_NAME["energy_per_video"].title,
              *(["$ per video"] if with_cost else []), *(BY_NAME[q].title for q in rest), "status", "reason", "run_id"]
@@ -87,6 +88,8 @@ def summary(data: ReportData, prices: Mapping[str, float] | None = None) -> str:
         if sessions:
             cells.append(_cell(r["session"]))
         cells += [_cell(r.get(f"axis:{a}") if pd.notna(r.get(f"axis:{a}")) else "") for a in axes]
+        if cached:
+            cells.append(_cell(r["cache_fraction"], r["cache_work"] if isinstance(r["cache_work"], str) else "—"))
         spread = ("—" if not math.isfinite(r["latency.p10"]) else
                   f"{fmt_num(r['latency.p10'])}–{fmt_num(r['latency.p90'])}")
         cells += [_cell(r["latency"]), _cell(r["latency.p10"], spread),
