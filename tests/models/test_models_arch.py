@@ -29,6 +29,26 @@ def test_exact_counts_of_the_reference_models():
     assert wan == {"denoiser": 1_418_996_800, "vae": 126_892_531}
     assert parameter_counts({"source": "arch", "name": "CogVideoX-2b"})["denoiser"] == 1_693_783_872
     assert parameter_counts({"source": "arch", "name": "Wan2.1-T2V-14B"})["denoiser"] == 14_288_491_584
+    # Wan2.2-TI2V-5B: the 5B dense transformer and the 4x16x16 Wan2.2 VAE
+    assert parameter_counts({"source": "arch", "name": "Wan2.2-TI2V-5B"}) == {"denoiser": 4_999_787_712,
+                                                                             "vae": 704_688_668}
+
+
+@pytest.mark.slow
+def test_wan22_ti2v_5b_runs_with_its_16x_vae_and_a_timestep_per_token():
+    built = build_pipeline({"family": "wan", "source": "arch", "name": "Wan2.2-TI2V-5B", "num_layers": 1,
+                            "weights_seed": 0, "text_encoder": "pseudo"})
+    assert built.pipe.config.expand_timesteps is True and built.vae.config.z_dim == 48
+    seen = []
+    built.denoiser.register_forward_pre_hook(lambda _m, args, kwargs: seen.append(
+        (tuple(kwargs["hidden_states"].shape), tuple(kwargs["timestep"].shape))), with_kwargs=True)
+    work = {"prompt": "a fox", "seed": 0, "num_frames": 5, "height": 32, "width": 32, "num_inference_steps": 1,
+            "guidance_scale": 5.0}
+    frames = built.pipe(**built.call_kwargs(work, device="cpu")).frames
+    assert frames.shape == (1, 5, 32, 32, 3)
+    latent, timestep = seen[0]
+    assert latent == (1, 48, 2, 2, 2)  # 5 frames -> 2 latent frames; 32 px / 16 -> 2
+    assert timestep == (1, 2 * 1 * 1)  # one timestep per token: 2 latent frames x (2/2) x (2/2) patches
 
 
 def test_num_layers_cuts_blocks():

@@ -54,6 +54,9 @@ CASES = [
      ["workload.num_inference_steps", "at least 2"]),
     ("height not a multiple", "model: {family: ltx}\nworkload: {height: 48}\n", ["workload.height",
                                                                                 "multiples of 32"]),
+    ("Wan2.2-TI2V-5B needs multiples of 32",
+     "model: {family: wan, source: arch, name: Wan2.2-TI2V-5B}\nworkload: {height: 48}\n",
+     ["workload.height", "48 is not allowed for Wan2.2-TI2V-5B (arch)", "multiples of 32"]),
     ("zip groups of unequal length", GOOD + "sweep:\n  zip:\n    - {height: [64, 128], width: [64]}\n",
      ["sweep.zip[0]", "equal lengths", "height: 2", "width: 1"]),
     ("exclude matching nothing", GOOD + "sweep:\n  product: {precision: [fp32, bf16]}\n"

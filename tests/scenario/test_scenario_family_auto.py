@@ -66,3 +66,4 @@ def test_a_hub_model_offline_and_uncached_asks_for_the_family(monkeypatch):
     said = str(err.value)
     assert "could not read model_index.json of vbench-tests/no-such-model@0123abcd" in said
     assert "give model.family" in said
+

@@ -102,7 +102,9 @@ def build_arch(model: dict[str, Any], *, device: Any, dtype: Any) -> tuple[Any, 
     seed = int(model.get("weights_seed") or 0)
     built: dict[str, Any] = {}
     for index, (key, component) in enumerate(parts.items()):
-        if component.is_model():
+        if not isinstance(component, Component):  # a pipeline setting (expand_timesteps, boundary_ratio)
+            built[key] = component
+        elif component.is_model():
             module = on_meta(component)
             built[key] = materialize(module, device=device, dtype=dtype, weights_seed=seed + index)
         else:

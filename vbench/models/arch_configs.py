@@ -71,9 +71,46 @@ def _cogvideox(heads: int, layers: int, rope: bool, vae_scale: float, snr_shift:
     }
 
 
-ARCH_CONFIGS: dict[str, dict[str, Component]] = {
+# Wan2.2's VAE (convert_wan_to_diffusers.py, vae22_diffusers_config, for Wan-AI/Wan2.2-TI2V-5B's
+# Wan2.2_VAE.pth): 4x16x16 compression -- a residual VAE of 48 latent channels that folds 2x2 pixels into
+# 12 input channels (patch_size 2) on top of 8x8 -- with the published per-channel latent statistics.
+_WAN22_LATENTS_MEAN = [
+    -0.2289, -0.0052, -0.1323, -0.2339, -0.2799, 0.0174, 0.1838, 0.1557, -0.1382, 0.0542, 0.2813, 0.0891,
+    0.157, -0.0098, 0.0375, -0.1825, -0.2246, -0.1207, -0.0698, 0.5109, 0.2665, -0.2108, -0.2158, 0.2502,
+    -0.2055, -0.0322, 0.1109, 0.1567, -0.0729, 0.0899, -0.2799, -0.123, -0.0313, -0.1649, 0.0117, 0.0723,
+    -0.2839, -0.2083, -0.052, 0.3748, 0.0152, 0.1957, 0.1433, -0.2944, 0.3573, -0.0548, -0.1681, -0.0667]
+_WAN22_LATENTS_STD = [
+    0.4765, 1.0364, 0.4514, 1.1677, 0.5313, 0.499, 0.4818, 0.5013, 0.8158, 1.0344, 0.5894, 1.0901,
+    0.6885, 0.6165, 0.8454, 0.4978, 0.5759, 0.3523, 0.7135, 0.6804, 0.5833, 1.4146, 0.8986, 0.5659,
+    0.7069, 0.5338, 0.4889, 0.4917, 0.4069, 0.4999, 0.6866, 0.4093, 0.5709, 0.6065, 0.6415, 0.4944,
+    0.5726, 1.2042, 0.5458, 1.6887, 0.3971, 1.06, 0.3943, 0.5537, 0.5444, 0.4089, 0.7468, 0.7744]
+
+
+def _wan22_ti2v_5b() -> dict[str, Component | object]:
+    # convert_wan_to_diffusers.py, get_transformer_config("Wan2.2-TI2V-5B") (model_id Wan-AI/Wan2.2-TI2V-5B):
+    # 24 heads x 128, ffn 14336, 30 layers, 48 latent channels in and out; rope_max_seq_len its default, 1024.
+    return {
+        "transformer": Component(D, "WanTransformer3DModel", dict(
+            patch_size=(1, 2, 2), num_attention_heads=24, attention_head_dim=128, in_channels=48,
+            out_channels=48, text_dim=4096, freq_dim=256, ffn_dim=14336, num_layers=30,
+            cross_attn_norm=True, qk_norm="rms_norm_across_heads", eps=1e-6, image_dim=None,
+            added_kv_proj_dim=None, rope_max_seq_len=1024)),
+        "vae": Component(D, "AutoencoderKLWan", dict(
+            base_dim=160, z_dim=48, is_residual=True, in_channels=12, out_channels=12, decoder_base_dim=256,
+            scale_factor_temporal=4, scale_factor_spatial=16, patch_size=2, latents_mean=_WAN22_LATENTS_MEAN,
+            latents_std=_WAN22_LATENTS_STD)),  # the script's clip_output=False: diffusers 0.42.1 has no such field
+        # the script's scheduler for TI2V: UniPC, flow prediction, flow_shift 5.0
+        "scheduler": Component(D, "UniPCMultistepScheduler", dict(
+            prediction_type="flow_prediction", use_flow_sigmas=True, num_train_timesteps=1000, flow_shift=5.0)),
+        # the script's WanPipeline(..., expand_timesteps=True): a timestep per latent token (TI2V)
+        "expand_timesteps": True,
+    }
+
+
+ARCH_CONFIGS: dict[str, dict[str, Component | object]] = {
     "Wan2.1-T2V-1.3B": _wan(heads=12, ffn=8960, layers=30),
     "Wan2.1-T2V-14B": _wan(heads=40, ffn=13824, layers=40),
+    "Wan2.2-TI2V-5B": _wan22_ti2v_5b(),
     "CogVideoX-2b": _cogvideox(heads=30, layers=30, rope=False, vae_scale=1.15258426, snr_shift=3.0),
     "CogVideoX-5b": _cogvideox(heads=48, layers=42, rope=True, vae_scale=0.7, snr_shift=1.0),
     # LTX-Video 0.9.0 (2B): convert_ltx_to_diffusers.py builds LTXVideoTransformer3DModel() (values below)
@@ -158,6 +195,7 @@ ARCH_CONFIGS: dict[str, dict[str, Component]] = {
 PUBLISHED_PARAMS: dict[str, tuple[float, float, str]] = {
     "Wan2.1-T2V-1.3B": (1.42e9, 0.01, "released transformer, 2.84 GB in bf16 (the name says 1.3B)"),
     "Wan2.1-T2V-14B": (14e9, 0.05, "name / Wan2.1 README: 14B"),
+    "Wan2.2-TI2V-5B": (5e9, 0.01, "name / Wan2.2 README: TI2V-5B, a 5B dense model"),
     "CogVideoX-2b": (1.69e9, 0.01, "released transformer, 3.39 GB in fp16 (the name says 2B)"),
     "CogVideoX-5b": (5e9, 0.15, "name / CogVideoX README: 5B"),
     "LTX-Video": (2e9, 0.05, "LTX-Video README: 2B DiT"),

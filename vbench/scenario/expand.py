@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from vbench.errors import Problem, ScenarioError
 from vbench.errors_format import problems_from
 from vbench.scenario.axes import SWEEPABLE, resolve_axis
-from vbench.scenario.families import FAMILIES
+from vbench.scenario.families import ARCH_SPATIAL_MULTIPLE, FAMILIES
 from vbench.scenario.ids import config_identity, run_identity
 from vbench.scenario.runspec import RunSpec
 from vbench.scenario.schema import ModelSpec, Optimizations, RunWorkload, Scenario, WorkloadSettings
@@ -189,6 +189,8 @@ def _resolve(scenario: Scenario, combos: list[Assignment], axes) -> tuple[list[t
 def _family_rules(model: ModelSpec, workload: WorkloadSettings, combo: Assignment) -> list[Problem]:
     family = FAMILIES[model.family]
     rule, multiple = family.frame_rule(model.source), family.spatial(model.source)
+    if model.source == "arch":
+        multiple = ARCH_SPATIAL_MULTIPLE.get(model.name or "", multiple)
 
     def origin(field: str) -> str:
         path = f"workload.{field}"
@@ -207,8 +209,10 @@ def _family_rules(model: ModelSpec, workload: WorkloadSettings, combo: Assignmen
     for field in ("height", "width"):
         value = getattr(workload, field)
         if value % multiple:
-            problems.append(Problem(origin(field), f"{value} is not allowed for family {model.family!r} "
-                                    f"({model.source}); allowed: multiples of {multiple}"))
+            which = f"{model.name} ({model.source})" if model.name in ARCH_SPATIAL_MULTIPLE else \
+                f"family {model.family!r} ({model.source})"
+            problems.append(Problem(origin(field), f"{value} is not allowed for {which}; allowed: multiples of "
+                                    f"{multiple}"))
     return problems
 
 

@@ -60,6 +60,7 @@ FAMILIES: dict[str, Family] = {
 ARCH_MODELS: dict[str, str] = {
     "Wan2.1-T2V-1.3B": "wan",
     "Wan2.1-T2V-14B": "wan",
+    "Wan2.2-TI2V-5B": "wan",
     "CogVideoX-2b": "cogvideox",
     "CogVideoX-5b": "cogvideox",
     "LTX-Video": "ltx",
@@ -67,5 +68,9 @@ ARCH_MODELS: dict[str, str] = {
     "Mochi-1": "mochi",
     "SVD-XT": "svd",
 }
+
+#: Published architectures whose spatial multiple differs from their family's (``arch``):
+#: Wan2.2-TI2V-5B's VAE compresses 16x and its transformer patches 2x2, so sizes are multiples of 32.
+ARCH_SPATIAL_MULTIPLE: dict[str, int] = {"Wan2.2-TI2V-5B": 32}
 
 SOURCES = ("tiny", "arch", "hub", "local", "object")
