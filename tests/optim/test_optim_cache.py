@@ -108,6 +108,7 @@ def test_faster_cache_on_wan_turns_the_batch_skip_off_and_says_so():
     ("svd", "pab", {}, "UNetSpatioTemporalConditionModel has no diffusers cache hooks"),
     ("wan", "taylorseer", {}, "hooked no module of WanTransformer3DModel"),
     ("cogvideox", "first-block", {}, "needs at least two transformer blocks"),
+    ("wan", "faster-cache", {"spatial_attention_timestep_skip_range": [-1, 1001]}, "reaches the first timestep"),
 ])
 def test_what_cannot_run_is_unsupported_with_the_reason(family, mode, options, said):
     with pytest.raises(UnsupportedError, match=said):

@@ -86,6 +86,13 @@ def _settings(built: Any, mode: str, options: dict, ctx: Any, notes: list[str]
         settings.update(PAB_DEFAULT)
         notes.append("no options: spatial_attention_block_skip_range 2")
     if mode == "faster-cache":
+        first = int(getattr(built.pipe.scheduler.config, "num_train_timesteps", 1000) or 1000)
+        for key in ("spatial_attention_timestep_skip_range", "temporal_attention_timestep_skip_range"):
+            span = settings.get(key)
+            if span is not None and span[1] >= first:
+                raise UnsupportedError(f"cache faster-cache: {key} {list(span)} reaches the first timestep ({first}), "
+                                       "where nothing is cached yet to reuse (diffusers' hook fails there); keep its "
+                                       f"upper end below {first}")
         settings.setdefault("tensor_format", TENSOR_FORMATS.get(built.family, "BCFHW"))
         why = NO_BATCH_SKIP.get(built.family)
         if why is not None:
