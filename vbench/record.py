@@ -289,6 +289,16 @@ class CacheApplied(TypedDict, total=False):
     calibration: dict[str, Any]  #: MagCache: the ratios calibrated on the run's workload, and the seconds
 
 
+class Experts(TypedDict, total=False):
+    """``experts``: a two-expert pipeline (Wan2.2-A14B), counted during the last call."""
+
+    boundary_ratio: float | None  #: the pipeline's switch point, a fraction of the training timesteps
+    forwards: dict[str, int]  #: denoiser forwards per expert ("transformer", "transformer_2")
+    steps: dict[str, float | None]  #: denoising steps per expert
+    switch_step: int | None  #: the first step the second expert ran
+    counted_by: str
+
+
 class Overlap(TypedDict):
     """``isolation.overlap``: the parent's scoring of earlier runs around this run
     (:mod:`vbench.scoring.overlap`); absent when nothing was scored during the sweep's runs."""
@@ -356,6 +366,7 @@ class Record(TypedDict, total=False):
     applied: dict[str, Any]  #: what each optimization did; ``applied["cache"]`` is a :class:`CacheApplied`
     model_info: dict[str, Any]
     latent: Latent  #: what the denoiser was called with (absent when it never ran)
+    experts: Experts  #: a two-expert pipeline only: which expert denoised which steps
     timing: Timing
     memory: Memory
     energy: Energy

@@ -32,6 +32,13 @@ def test_exact_counts_of_the_reference_models():
     # Wan2.2-TI2V-5B: the 5B dense transformer and the 4x16x16 Wan2.2 VAE
     assert parameter_counts({"source": "arch", "name": "Wan2.2-TI2V-5B"}) == {"denoiser": 4_999_787_712,
                                                                              "vae": 704_688_668}
+    # Wan2.2-T2V-A14B: two experts of the Wan2.1-14B size, one active per step (the README's "27B total,
+    # 14B active"; counted exactly, the two are 28.58 B)
+    from vbench.models.arch import arch_components, on_meta
+
+    _, parts = arch_components("Wan2.2-T2V-A14B", text_encoder="pseudo")
+    experts = [sum(p.numel() for p in on_meta(parts[k]).parameters()) for k in ("transformer", "transformer_2")]
+    assert experts == [14_288_491_584, 14_288_491_584] and parts["boundary_ratio"] == 0.875
 
 
 @pytest.mark.slow

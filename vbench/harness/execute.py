@@ -8,6 +8,7 @@ exception becomes a record with its status and reason (:mod:`vbench.harness.fail
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import time
@@ -16,7 +17,7 @@ from typing import Any
 from vbench.env import pick_device
 from vbench.harness import aggregate, progress
 from vbench.harness.failures import classify, format_traceback
-from vbench.harness.instrument import ForwardProbe, stage_wrappers, supports_step_callback
+from vbench.harness.instrument import ExpertLog, ForwardProbe, stage_wrappers, supports_step_callback
 from vbench.harness.records import failure, header, now
 from vbench.harness.video_frames import to_uint8
 from vbench.store import video_hash
@@ -148,6 +149,8 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
         record["timing"]["precision"] = runner.stopped
     if prebuilt is not None:
         record["timing"]["unavailable"]["load_s"] = "the pipeline was built by the caller (vbench.measure_pipeline)"
+    if runner.experts is not None:
+        record["experts"] = runner.experts
     if runner.latent_shape is not None:
         record["latent"] = latent_info(spec["model"]["family"], runner.latent_shape, record["model_info"].get("config") or {})
     if video.shape[1] != workload["num_frames"]:
@@ -229,6 +232,7 @@ class CallRunner:
         self.forwards_per_call: int | None = None
         self.last_video = None
         self.stopped: dict | None = None  #: why the measuring loop stopped (:func:`enough`)
+        self.experts: dict | None = None  #: a two-expert pipeline: which expert ran when (last call)
 
     def call(self, collect: bool = True) -> dict[str, Any]:
         """One measured call; ``collect=False``: the caller ran ``gc.collect()`` just before."""
@@ -238,7 +242,10 @@ class CallRunner:
         tracker = CallTracker(self.device, interval_ms=self.interval_ms)
         if self.step_callback:
             kwargs["callback_on_step_end"] = tracker.step_callback
-        with stage_wrappers(self.stage_methods, [tracker]), ForwardProbe(self.built.denoiser) as probe:
+        second = getattr(self.built.pipe, "transformer_2", None)
+        experts = ExpertLog(self.built.denoiser, second) if second is not None else contextlib.nullcontext()
+        with stage_wrappers(self.stage_methods, [tracker]), ForwardProbe(self.built.denoiser) as probe, \
+                experts as log:
             for extra in self.built.call_trackers:
                 extra.begin_call()
             tracker.start(collect=collect)
@@ -250,6 +257,10 @@ class CallRunner:
             self.probe_inputs = probe.first
             self.latent_shape = probe.latent_shape()
         self.forwards_per_call = probe.count
+        if log is not None:  # both experts have the same architecture: FLOPs per forward are the same
+            self.forwards_per_call = len(log.order)
+            self.experts = log.summary(int(self.workload["num_inference_steps"]),
+                                       getattr(self.built.pipe.config, "boundary_ratio", None))
         # only the newest video is kept (a 480x832x81 float video is ~400 MB); each call keeps its hash
         self.last_video = to_uint8(out.frames if hasattr(out, "frames") else out[0])
         return {"timing": result.timing, "memory": result.memory, "energy": result.energy,

@@ -81,3 +81,35 @@ class ForwardProbe:
             if hasattr(value, "shape") and hasattr(value, "dtype"):
                 return [int(x) for x in value.shape]
         return None
+
+
+class ExpertLog:
+    """Which expert ran each denoiser forward of a two-expert pipeline (Wan2.2-A14B's ``transformer``
+    for high noise, ``transformer_2`` for low noise), in order: 1 or 2 per forward."""
+
+    def __init__(self, first: Any, second: Any):
+        self.modules = (first, second)
+        self.order: list[int] = []
+        self._handles: list[Any] = []
+
+    def __enter__(self) -> ExpertLog:
+        for k, module in enumerate(self.modules, start=1):
+            self._handles.append(module.register_forward_pre_hook(lambda *_a, _k=k: self.order.append(_k)))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+
+    def summary(self, steps: int, boundary_ratio: float | None) -> dict[str, Any]:
+        """Forwards and steps per expert and the step at which the second took over."""
+        first, second = self.order.count(1), self.order.count(2)
+        per_step = len(self.order) / steps if steps else 0
+        switch = self.order.index(2) if 2 in self.order else None
+        return {"boundary_ratio": boundary_ratio,
+                "forwards": {"transformer": first, "transformer_2": second},
+                "steps": {"transformer": first / per_step if per_step else None,
+                          "transformer_2": second / per_step if per_step else None},
+                "switch_step": None if switch is None or not per_step else int(switch // per_step),
+                "counted_by": "forward pre-hooks on both experts during a pipeline call"}

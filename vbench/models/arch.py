@@ -54,6 +54,8 @@ def arch_components(name: str | None, num_layers: int | None = None,
     parts = dict(ARCH_CONFIGS[name])
     attr = spec(family).denoiser_attr
     parts[attr] = cut_layers(parts[attr], spec(family).layer_keys, num_layers)
+    if isinstance(parts.get(f"{attr}_2"), Component):  # a second expert (Wan2.2-A14B) is cut the same
+        parts[f"{attr}_2"] = cut_layers(parts[f"{attr}_2"], spec(family).layer_keys, num_layers)
     if text_encoder_mode(family, text_encoder) == "full":
         parts.update(ENCODERS[family])
     return family, parts

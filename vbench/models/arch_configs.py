@@ -107,10 +107,23 @@ def _wan22_ti2v_5b() -> dict[str, Component | object]:
     }
 
 
+def _wan22_t2v_a14b() -> dict[str, Component | object]:
+    # convert_wan_to_diffusers.py: get_transformer_config("Wan2.2-T2V-A14B") (model_id Wan-AI/Wan2.2-T2V-A14B)
+    # is the Wan2.1-14B transformer (40 heads x 128, ffn 13824, 40 layers), converted twice: the high-noise
+    # expert as `transformer`, the low-noise one as `transformer_2`; the Wan2.1 VAE (convert_vae());
+    # UniPC with flow_shift 3.0; WanPipeline(..., boundary_ratio=0.875): the high-noise expert denoises
+    # while t >= 0.875 x 1000, the low-noise one after.
+    parts: dict[str, Component | object] = dict(_wan(heads=40, ffn=13824, layers=40))
+    parts["transformer_2"] = parts["transformer"]
+    parts["boundary_ratio"] = 0.875
+    return parts
+
+
 ARCH_CONFIGS: dict[str, dict[str, Component | object]] = {
     "Wan2.1-T2V-1.3B": _wan(heads=12, ffn=8960, layers=30),
     "Wan2.1-T2V-14B": _wan(heads=40, ffn=13824, layers=40),
     "Wan2.2-TI2V-5B": _wan22_ti2v_5b(),
+    "Wan2.2-T2V-A14B": _wan22_t2v_a14b(),
     "CogVideoX-2b": _cogvideox(heads=30, layers=30, rope=False, vae_scale=1.15258426, snr_shift=3.0),
     "CogVideoX-5b": _cogvideox(heads=48, layers=42, rope=True, vae_scale=0.7, snr_shift=1.0),
     # LTX-Video 0.9.0 (2B): convert_ltx_to_diffusers.py builds LTXVideoTransformer3DModel() (values below)
@@ -196,6 +209,8 @@ PUBLISHED_PARAMS: dict[str, tuple[float, float, str]] = {
     "Wan2.1-T2V-1.3B": (1.42e9, 0.01, "released transformer, 2.84 GB in bf16 (the name says 1.3B)"),
     "Wan2.1-T2V-14B": (14e9, 0.05, "name / Wan2.1 README: 14B"),
     "Wan2.2-TI2V-5B": (5e9, 0.01, "name / Wan2.2 README: TI2V-5B, a 5B dense model"),
+    # the denoiser counted is the high-noise expert; the README: "27B total parameters, 14B active per step"
+    "Wan2.2-T2V-A14B": (14e9, 0.05, "name / Wan2.2 README: A14B, 14B active parameters per step"),
     "CogVideoX-2b": (1.69e9, 0.01, "released transformer, 3.39 GB in fp16 (the name says 2B)"),
     "CogVideoX-5b": (5e9, 0.15, "name / CogVideoX README: 5B"),
     "LTX-Video": (2e9, 0.05, "LTX-Video README: 2B DiT"),

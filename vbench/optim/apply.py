@@ -97,6 +97,7 @@ def apply_optimizations(built: Any, optimizations: dict, device: Any, *, workloa
     ctx.device, ctx.built = device, built
     if ctx.workload is None:
         ctx.workload = workload
+    _one_expert_only(built, optimizations)
     measure = _fidelity_measurable(built, optimizations)
     if measure is None:
         ctx.probe()
@@ -109,6 +110,25 @@ def apply_optimizations(built: Any, optimizations: dict, device: Any, *, workloa
             # read again after every lowering step (fp8 storage, dynamic's bf16 groups change them)
             applied["precision"]["modules"] = {n: dtype_names(m) for n, m in pipeline_modules(built.pipe).items()}
     return applied
+
+
+#: Transforms that act on ``built.denoiser`` alone: on a two-expert pipeline they would change one
+#: expert and leave the other as it was, so there they are unsupported.
+ONE_EXPERT = ("quantize", "fp8", "dynamic", "attention", "chunking", "cache")
+
+
+def _one_expert_only(built: Any, optimizations: dict) -> None:
+    from vbench.errors import UnsupportedError
+
+    if getattr(built.pipe, "transformer_2", None) is None:
+        return
+    asked = [name for name, wanted, _ in ORDER if name in ONE_EXPERT and wanted(optimizations)]
+    if optimizations.get("compile"):
+        asked.append("compile")
+    if asked:
+        raise UnsupportedError(f"{', '.join(asked)} would apply to the first expert only: this pipeline has two "
+                               "(transformer and transformer_2, Wan2.2-A14B), and vbench does not yet apply it to "
+                               "both; precision casts, offload and VAE settings cover both")
 
 
 def _fidelity_measurable(built: Any, optimizations: dict) -> str | None:

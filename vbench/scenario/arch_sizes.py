@@ -21,6 +21,8 @@ ARCH_SIZES: dict[str, dict[str, Any]] = {
     "Wan2.1-T2V-1.3B": {"denoiser": 1_418_996_800, "vae": 126_892_531, "text_encoders": _UMT5},
     "Wan2.1-T2V-14B": {"denoiser": 14_288_491_584, "vae": 126_892_531, "text_encoders": _UMT5},
     "Wan2.2-TI2V-5B": {"denoiser": 4_999_787_712, "vae": 704_688_668, "text_encoders": _UMT5},
+    # two experts of this size (transformer, transformer_2): 28.6 B in all, one active per step
+    "Wan2.2-T2V-A14B": {"denoiser": 14_288_491_584, "vae": 126_892_531, "text_encoders": _UMT5},
     "CogVideoX-2b": {"denoiser": 1_693_783_872, "vae": 215_583_907, "text_encoders": _T5},
     "CogVideoX-5b": {"denoiser": 5_570_283_072, "vae": 215_583_907, "text_encoders": _T5},
     "LTX-Video": {"denoiser": 1_923_385_472, "vae": 419_193_649, "text_encoders": _T5},

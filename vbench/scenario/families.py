@@ -61,6 +61,7 @@ ARCH_MODELS: dict[str, str] = {
     "Wan2.1-T2V-1.3B": "wan",
     "Wan2.1-T2V-14B": "wan",
     "Wan2.2-TI2V-5B": "wan",
+    "Wan2.2-T2V-A14B": "wan",
     "CogVideoX-2b": "cogvideox",
     "CogVideoX-5b": "cogvideox",
     "LTX-Video": "ltx",
