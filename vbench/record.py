@@ -85,7 +85,9 @@ class Timing(TypedDict, total=False):
     cold_included: bool
     warmup_s: list[float]
     e2e: Summary  #: end-to-end seconds per timed call
-    stages: dict[str, Summary]  #: :data:`STAGES` and any other top-level stage, seconds
+    #: :data:`STAGES` and any other stage, seconds; a stage that ran inside another (``vae_encode``
+    #: inside ``prepare_latents``) has ``within``: its seconds are part of that stage's, so add only those without it
+    stages: dict[str, Summary]
     steps: Steps
     unaccounted: Summary  #: e2e minus every stage and step: a check of the clock
     fps: Summary  #: frames per second of each call (plus ``of_median_latency``)
@@ -342,6 +344,17 @@ class Env(TypedDict, total=False):
     warnings: list[str]  #: what the run's process printed (import warnings of torch, diffusers …), not shown
 
 
+class ConditioningImage(TypedDict, total=False):
+    """``image``: the conditioning image of an image-to-video run (``workload.image``)."""
+
+    source: Literal["generated", "file"]
+    size: list[int]  #: [width, height] as given to the pipeline (which resizes it to the workload's size)
+    path: str  #: file: where it was read
+    sha256: str  #: file: the digest of its bytes (the run id follows it)
+    mode: str  #: file: Pillow's mode before conversion to RGB
+    seeded_by: str  #: generated: what seeds it
+
+
 class Record(TypedDict, total=False):
     """One run. ``schema_version``, ``run_id``, ``status`` and ``scenario`` are always there
     (:data:`REQUIRED_KEYS`); a run that did not finish has a ``reason`` and no measurements."""
@@ -367,6 +380,7 @@ class Record(TypedDict, total=False):
     model_info: dict[str, Any]
     latent: Latent  #: what the denoiser was called with (absent when it never ran)
     experts: Experts  #: a two-expert pipeline only: which expert denoised which steps
+    image: ConditioningImage  #: an image-to-video run only: the conditioning image it was given
     timing: Timing
     memory: Memory
     energy: Energy
@@ -385,7 +399,7 @@ STAGE_TIMES = "timing.stages"
 ALLOCATOR_STAGES = "memory.allocator.stages"
 HOST_STAGES = "memory.host.stages"
 #: The stages the harness times, in pipeline order (a family may add others).
-STAGES = ("text_encode", "prepare_latents", "denoise", "vae_decode", "postprocess")
+STAGES = ("text_encode", "image_encode", "prepare_latents", "vae_encode", "denoise", "vae_decode", "postprocess")
 
 Kind = Literal["samples", "value", "score"]
 Group = Literal["timing", "memory", "energy", "flops", "quality"]
@@ -445,6 +459,8 @@ METRICS: tuple[Metric, ...] = (
     _timing("fps", "timing.fps", "frames/s", "Frames per second", higher=True),
     _timing("step_time", "timing.steps.all", "s", "Denoising step", aliases=("step",)),
     _timing("text_encode", f"{STAGE_TIMES}.text_encode", "s", "Text encode"),
+    _timing("image_encode", f"{STAGE_TIMES}.image_encode", "s", "Image encode"),
+    _timing("vae_encode", f"{STAGE_TIMES}.vae_encode", "s", "VAE encode (conditioning image)"),
     _timing("denoise", f"{STAGE_TIMES}.denoise", "s", "Denoise"),
     _timing("vae_decode", f"{STAGE_TIMES}.vae_decode", "s", "VAE decode"),
     Metric("load_time", "timing.load_s", "s", False, "Model load", "value", "timing"),

@@ -135,3 +135,27 @@ def test_materialized_weights_are_seeded_and_sane():
     assert not torch.equal(a["proj_out.weight"], c["proj_out.weight"])
     assert torch.all(a["blocks.0.attn1.norm_q.weight"] == 1) and torch.all(a["proj_out.bias"] == 0)
     assert 0 < a["blocks.0.ffn.net.0.proj.weight"].float().std() <= 0.03
+
+
+def test_wan_i2v_is_the_14b_transformer_plus_its_image_inputs():
+    # Wan2.1-I2V-14B-480P: every Wan2.1-T2V-14B tensor is there with its shape (the patch embedding
+    # takes 36 channels instead of 16); what is added is the CLIP image projection and, in each of the
+    # 40 blocks, the image's own K/V projections of the cross-attention and their norm
+    from vbench.models.arch import arch_components, on_meta
+
+    def tensors(name):
+        _, parts = arch_components(name, text_encoder="pseudo")
+        return {k: tuple(p.shape) for k, p in on_meta(parts["transformer"]).named_parameters()}
+
+    t2v, i2v = tensors("Wan2.1-T2V-14B"), tensors("Wan2.1-I2V-14B-480P")
+    changed = {k for k in t2v if t2v[k] != i2v[k]}
+    assert changed == {"patch_embedding.weight"} and i2v["patch_embedding.weight"] == (5120, 36, 1, 2, 2)
+    added = set(i2v) - set(t2v)
+    assert not set(t2v) - set(i2v)
+    assert {k.split(".")[0] for k in added} == {"condition_embedder", "blocks"}
+    assert all(k.startswith("condition_embedder.image_embedder.") or any(
+        f".attn2.{part}." in k for part in ("add_k_proj", "add_v_proj", "norm_added_k")) for k in added)
+    numel = {k: int(torch.Size(s).numel()) for k, s in i2v.items()}
+    per_block = 2 * (5120 * 5120 + 5120) + 5120
+    assert sum(v for k, v in numel.items() if k.startswith("blocks.") and k in added) == 40 * per_block
+    assert parameter_counts({"source": "arch", "name": "Wan2.1-I2V-14B-480P"})["denoiser"] == 16_394_878_784

@@ -17,8 +17,12 @@ def timing(calls: list[dict], *, load_s: float, first_call_s: float, warmup_s: l
            cold_included: bool, frames: int) -> Timing:
     timings = [c["timing"] for c in calls]
     e2e = [t.e2e_s for t in timings]
-    names = sorted({n for t in timings for n, s in t.stages.items() if s.depth == 0})
+    names = sorted({n for t in timings for n in t.stages})
     stages = {n: summarize([t.stages[n].seconds if n in t.stages else 0.0 for t in timings], "s") for n in names}
+    for n in names:  # a stage inside another (the VAE encoding of an image inside prepare_latents) says so
+        inside = {t.stages[n].within for t in timings if n in t.stages and t.stages[n].depth > 0}
+        if inside:
+            stages[n]["within"] = sorted(inside)[0]
     tracked = all(c["steps_tracked"] for c in calls)
     unavailable: dict[str, str] = {}
     steps: dict[str, Any] = {"tracked": tracked}

@@ -104,7 +104,8 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
     with torch.inference_mode(False), torch.no_grad():
         if prebuilt is None:
             t0 = time.perf_counter()
-            built = build_pipeline(spec["model"], device=str(device), **build_options(spec, device))
+            built = build_pipeline(spec["model"], device=str(device), image=bool(workload.get("image")),
+                                   **build_options(spec, device))
             synchronize(resolve(device))
             partial["timing"] = {"load_s": time.perf_counter() - t0}
         else:
@@ -151,6 +152,8 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
         record["timing"]["unavailable"]["load_s"] = "the pipeline was built by the caller (vbench.measure_pipeline)"
     if runner.experts is not None:
         record["experts"] = runner.experts
+    if built.image_info is not None:
+        record["image"] = built.image_info
     if runner.latent_shape is not None:
         record["latent"] = latent_info(spec["model"]["family"], runner.latent_shape, record["model_info"].get("config") or {})
     if video.shape[1] != workload["num_frames"]:

@@ -44,10 +44,11 @@ class StageTiming:
     count: int
     samples: list[float]  #: one duration per occurrence, in call order
     depth: int  #: nesting depth of its first occurrence; 0 = top level
+    within: str | None = None  #: the stage it ran inside at its first occurrence (None: top level)
 
     def to_dict(self) -> dict[str, Any]:
         return {"seconds": self.seconds, "count": self.count, "samples": list(self.samples),
-                "depth": self.depth}
+                "depth": self.depth, "within": self.within}
 
 
 @dataclass
@@ -96,7 +97,7 @@ class StageClock(StageMarks):
     def _reset(self) -> None:
         self._marks: list[Any] = []  # CUDA events or perf_counter floats, in host order
         self._open: list[tuple[str, int]] = []  # (stage name, begin mark) innermost last
-        self._intervals: list[tuple[str, int, int, int]] = []  # (name, begin, end, depth)
+        self._intervals: list[tuple[str, int, int, int, str | None]] = []  # (name, begin, end, depth, parent)
         self._steps: list[tuple[int, int]] = []
         self._last_step: int = -1
         self._last_closed: int = -1  # end mark of the last stage that left no stage open
@@ -138,7 +139,7 @@ class StageClock(StageMarks):
             raise RuntimeError(f"stage {name!r} ends while {self._open[-1][0]!r} is the innermost open stage")
         idx = self._mark()
         stage, begin = self._open.pop()
-        self._intervals.append((stage, begin, idx, len(self._open)))
+        self._intervals.append((stage, begin, idx, len(self._open), self._open[-1][0] if self._open else None))
         if not self._open:
             self._last_closed = idx
 
@@ -175,13 +176,14 @@ class StageClock(StageMarks):
         self._running = False
 
         stages: dict[str, StageTiming] = {}
-        for name, begin, stop, depth in sorted(self._intervals, key=lambda iv: iv[1]):
+        for name, begin, stop, depth, parent in sorted(self._intervals, key=lambda iv: iv[1]):
             seconds = self._elapsed(begin, stop)
-            entry = stages.setdefault(name, StageTiming(0.0, 0, [], depth))
+            entry = stages.setdefault(name, StageTiming(0.0, 0, [], depth, parent))
             entry.seconds += seconds
             entry.count += 1
             entry.samples.append(seconds)
-            entry.depth = min(entry.depth, depth)
+            if depth < entry.depth:
+                entry.depth, entry.within = depth, parent
         return CallTiming(
             e2e_s=wall,
             stages=stages,

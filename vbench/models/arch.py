@@ -71,21 +71,23 @@ def on_meta(component: Component, *, include_buffers: bool = False) -> Any:
         return make(component)
 
 
-def assemble(family: str, parts: dict[str, Any]) -> Any:
-    """The family's diffusers pipeline from built parts; components not given (text encoders) are None."""
+def assemble(family: str, parts: dict[str, Any], image: bool = False) -> Any:
+    """The family's diffusers pipeline (its image-to-video one with ``image``) from built parts;
+    components not given (text encoders) are None."""
     import inspect
 
     import diffusers
 
-    from vbench.models.specs import spec
+    from vbench.models.specs import pipeline_class
 
-    cls = getattr(diffusers, spec(family).pipeline)
+    cls = getattr(diffusers, pipeline_class(family, image))
     wanted = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
     kwargs = {p: parts.get(p) for p in wanted}
     return cls(**kwargs)
 
 
-def build_arch(model: dict[str, Any], *, device: Any, dtype: Any) -> tuple[Any, str, dict[str, Any]]:
+def build_arch(model: dict[str, Any], *, device: Any, dtype: Any,
+               image: bool = False) -> tuple[Any, str, dict[str, Any]]:
     """Build ``model`` (source ``arch``): returns (pipeline, family, extra info).
 
     With ``model["text_encoder"]`` ``"full"`` (or unset) the published text encoders are real
@@ -111,18 +113,20 @@ def build_arch(model: dict[str, Any], *, device: Any, dtype: Any) -> tuple[Any, 
             built[key] = materialize(module, device=device, dtype=dtype, weights_seed=seed + index)
         else:
             built[key] = make(component)
-    pipe = assemble(family, built)
+    pipe = assemble(family, built, image)
     return pipe, family, {"materialize_s": time.perf_counter() - start}
 
 
-def build_tiny(model: dict[str, Any], *, device: Any, dtype: Any) -> tuple[Any, str, dict[str, Any]]:
-    """Build ``model`` (source ``tiny``): returns (pipeline, family, extra info)."""
+def build_tiny(model: dict[str, Any], *, device: Any, dtype: Any,
+               image: bool = False) -> tuple[Any, str, dict[str, Any]]:
+    """Build ``model`` (source ``tiny``; its image-to-video pipeline with ``image``): returns
+    (pipeline, family, extra info)."""
     from vbench.models.materialize import place
     from vbench.models.tiny import build_components
 
     family = model["family"]
-    parts = build_components(family, int(model.get("weights_seed") or 0), model.get("num_layers"))
+    parts = build_components(family, int(model.get("weights_seed") or 0), model.get("num_layers"), image=image)
     for obj in parts.values():
         if hasattr(obj, "parameters"):
             place(obj, device=device, dtype=dtype)
-    return assemble(family, parts), family, {}
+    return assemble(family, parts, image), family, {}

@@ -119,11 +119,25 @@ def _wan22_t2v_a14b() -> dict[str, Component | object]:
     return parts
 
 
+def _wan21_i2v_14b_480p() -> dict[str, Component | object]:
+    # convert_wan_to_diffusers.py, get_transformer_config("Wan-I2V-14B-480p") (model_id
+    # StevenZhang/Wan2.1-I2V-14B-480P-Diff): the 14B transformer with 36 input channels (16 noise + 16
+    # image latent + 4 mask), a 1280-wide CLIP image embedding and 5120-wide added K/V projections; the
+    # Wan2.1 VAE and UniPC flow_shift 3.0; its WanImageToVideoPipeline takes the open-CLIP ViT-H/14 image
+    # encoder (laion/CLIP-ViT-H-14-laion2B-s32B-b79K) and its 224 px processor.
+    parts: dict[str, Component | object] = dict(_wan(heads=40, ffn=13824, layers=40))
+    parts["transformer"] = parts["transformer"].with_kwargs(in_channels=36, image_dim=1280, added_kv_proj_dim=5120)
+    parts["image_encoder"] = CLIP_VIT_H14_VISION
+    parts["image_processor"] = Component(T, "CLIPImageProcessor", dict(crop_size=224, size=224))
+    return parts
+
+
 ARCH_CONFIGS: dict[str, dict[str, Component | object]] = {
     "Wan2.1-T2V-1.3B": _wan(heads=12, ffn=8960, layers=30),
     "Wan2.1-T2V-14B": _wan(heads=40, ffn=13824, layers=40),
     "Wan2.2-TI2V-5B": _wan22_ti2v_5b(),
     "Wan2.2-T2V-A14B": _wan22_t2v_a14b(),
+    "Wan2.1-I2V-14B-480P": _wan21_i2v_14b_480p(),
     "CogVideoX-2b": _cogvideox(heads=30, layers=30, rope=False, vae_scale=1.15258426, snr_shift=3.0),
     "CogVideoX-5b": _cogvideox(heads=48, layers=42, rope=True, vae_scale=0.7, snr_shift=1.0),
     # LTX-Video 0.9.0 (2B): convert_ltx_to_diffusers.py builds LTXVideoTransformer3DModel() (values below)
@@ -211,6 +225,9 @@ PUBLISHED_PARAMS: dict[str, tuple[float, float, str]] = {
     "Wan2.2-TI2V-5B": (5e9, 0.01, "name / Wan2.2 README: TI2V-5B, a 5B dense model"),
     # the denoiser counted is the high-noise expert; the README: "27B total parameters, 14B active per step"
     "Wan2.2-T2V-A14B": (14e9, 0.05, "name / Wan2.2 README: A14B, 14B active parameters per step"),
+    # the T2V-14B transformer (14.29B) plus the 1280->5120 image projection and 40 added K/V projections
+    # (2.11B): the name keeps the T2V size; a test checks the difference exactly
+    "Wan2.1-I2V-14B-480P": (14e9, 0.2, "name / Wan2.1 README: I2V-14B (the 14B T2V transformer plus image inputs)"),
     "CogVideoX-2b": (1.69e9, 0.01, "released transformer, 3.39 GB in fp16 (the name says 2B)"),
     "CogVideoX-5b": (5e9, 0.15, "name / CogVideoX README: 5B"),
     "LTX-Video": (2e9, 0.05, "LTX-Video README: 2B DiT"),

@@ -28,7 +28,7 @@ def as_dtype(dtype: Any) -> Any:
 
 
 def build_pipeline(model: dict[str, Any], *, device: Any = "cpu", dtype: Any = None,
-                   quantization: Any = None) -> Any:
+                   quantization: Any = None, image: bool = False) -> Any:
     """Build the pipeline that ``model`` (a RunSpec's ``model`` mapping) describes.
 
     Args:
@@ -39,6 +39,8 @@ def build_pipeline(model: dict[str, Any], *, device: Any = "cpu", dtype: Any = N
             Modules a model marks ``_keep_in_fp32_modules`` stay float32, as with ``from_pretrained``.
         quantization: ``hub``/``local`` only: a diffusers ``PipelineQuantizationConfig`` passed to
             ``from_pretrained`` so the weights load quantized (built by ``vbench.optim.quantize``).
+        image: build the family's image-to-video pipeline (the workload gives ``image``); for
+            ``hub``/``local`` the files are loaded into that pipeline class.
 
     Returns:
         A :class:`vbench.models.BuiltPipeline`.
@@ -59,11 +61,11 @@ def build_pipeline(model: dict[str, Any], *, device: Any = "cpu", dtype: Any = N
     start = time.perf_counter()
     tiny_sized = source == "tiny"
     if source == "tiny":
-        pipe, family, extra = build_tiny(model, device=device, dtype=dtype)
+        pipe, family, extra = build_tiny(model, device=device, dtype=dtype, image=image)
     elif source == "arch":
-        pipe, family, extra = build_arch(model, device=device, dtype=dtype)
+        pipe, family, extra = build_arch(model, device=device, dtype=dtype, image=image)
     elif source in ("hub", "local"):
-        pipe, family, extra = _pretrained(model, device=device, dtype=dtype, quantization=quantization)
+        pipe, family, extra = _pretrained(model, device=device, dtype=dtype, quantization=quantization, image=image)
         tiny_sized = _is_tiny_config(family, dict(getattr(pipe, spec(family).denoiser_attr).config))
         if tiny_sized:
             from vbench.models.tiny import adjust
@@ -102,15 +104,22 @@ def wrap_pipeline(pipe: Any, *, name: str | None = None) -> Any:
 
 
 def _pretrained(model: dict[str, Any], *, device: Any, dtype: Any,
-                quantization: Any = None) -> tuple[Any, str, dict[str, Any]]:
+                quantization: Any = None, image: bool = False) -> tuple[Any, str, dict[str, Any]]:
     from vbench.models.pretrained import load_hub, load_local, pipeline_family
+    from vbench.models.specs import pipeline_class
 
     if model.get("num_layers") is not None:
         raise UnsupportedError("num_layers cuts random-weight models only (sources tiny and arch), "
                                f"not {model.get('source')!r} weights")
     load = load_hub if model.get("source") == "hub" else load_local
-    pipe = load(model, dtype=dtype, quantization=quantization)
+    # with an image the files load into the family's image-to-video class (Wan2.2-TI2V-5B's files are a
+    # WanPipeline's and also make a WanImageToVideoPipeline); without one, into the class they name
+    cls = pipeline_class(model["family"], True) if image and model.get("family") else None
+    pipe = load(model, dtype=dtype, quantization=quantization, pipeline_class=cls)
     family = pipeline_family(pipe)
+    if not image and pipeline_class(family, False) != type(pipe).__name__ and family != "svd":
+        raise UnsupportedError(f"{type(pipe).__name__} generates from an image: give workload.image "
+                               "('generated' or the path of an image file)")
     if model.get("family") not in (None, family):
         raise UnsupportedError(f"{type(pipe).__name__} is a {family} pipeline, not {model.get('family')}")
     from vbench.models.materialize import realign

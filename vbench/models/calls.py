@@ -14,6 +14,9 @@ from typing import Any
 
 from vbench.models.specs import spec
 
+#: the size StableVideoDiffusionPipeline resizes a PIL conditioning image to for its CLIP encoder
+SVD_CLIP_SIZE = 224
+
 
 def generator(seed: int, device: Any) -> Any:
     """A fresh ``torch.Generator`` on ``device`` seeded with ``seed``."""
@@ -42,15 +45,22 @@ def call_kwargs(built: Any, workload: dict[str, Any], *, device: Any) -> dict[st
         "generator": generator(workload.get("seed", 0), device),
         "output_type": "np",
     }
+    image = built.image_of(workload)
     if built.family == "svd":
         from vbench.models.embeddings import pseudo_image
 
         size = int(built.pipe.image_encoder.config.image_size)
+        if image is None:  # no workload.image: a seeded pseudo image at the image encoder's size
+            image = pseudo_image(prompt, size)
+        elif size != SVD_CLIP_SIZE:  # the pipeline resizes a PIL image to 224 px, which a tiny encoder refuses
+            image = _as_tensor(image, size)
         # The image stays on the CPU: the pipeline's CLIP processor converts it through numpy.
         # SVD has no `guidance_scale`: its guidance ramps from min to max over the frames.
-        kwargs.update(image=pseudo_image(prompt, size), max_guidance_scale=guidance,
+        kwargs.update(image=image, max_guidance_scale=guidance,
                       min_guidance_scale=min(1.0, guidance), num_videos_per_prompt=videos)
         return kwargs
+    if image is not None:
+        kwargs["image"] = image
     kwargs["guidance_scale"] = guidance
     if built.embeddings == "text_encoder":
         kwargs.update(prompt=prompt, num_videos_per_prompt=videos)
@@ -62,6 +72,16 @@ def call_kwargs(built: Any, workload: dict[str, Any], *, device: Any) -> dict[st
     if s.negatives:
         kwargs.update(_embeds(built, str(workload.get("negative_prompt") or ""), "negative_", videos, device))
     return kwargs
+
+
+def _as_tensor(image: Any, size: int) -> Any:
+    """A PIL image as a (1, 3, size, size) tensor in [0, 1] (bilinear, antialiased)."""
+    import numpy as np
+    import torch
+
+    pixels = torch.from_numpy(np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0).permute(2, 0, 1)[None]
+    return torch.nn.functional.interpolate(pixels, size=(size, size), mode="bilinear", antialias=True,
+                                           align_corners=False).clamp_(0.0, 1.0)
 
 
 def _embeds(built: Any, text: str, prefix: str, videos: int, device: Any) -> dict[str, Any]:

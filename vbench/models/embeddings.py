@@ -82,6 +82,23 @@ def pseudo_image(text: str, size: int) -> Any:
     return image.clamp_(0.0, 1.0)
 
 
+def generated_image(text: str, seed: int, height: int, width: int) -> Any:
+    """``workload.image: generated``: a smooth deterministic RGB ``PIL.Image`` of ``width`` x ``height``,
+    seeded from the prompt and the seed (the same run always sees the same picture).
+
+    >>> generated_image("a fox", 0, 16, 24).size
+    (24, 16)
+    """
+    import torch
+    from PIL import Image
+
+    generator = torch.Generator(device="cpu").manual_seed(text_seed(f"{text}\x00{int(seed)}", "generated-image"))
+    grid = torch.rand(1, 3, IMAGE_GRID, IMAGE_GRID, generator=generator)
+    image = torch.nn.functional.interpolate(grid, size=(height, width), mode="bicubic", align_corners=False)
+    pixels = (image.clamp(0.0, 1.0)[0].permute(1, 2, 0) * 255.0).round().to(torch.uint8).numpy()
+    return Image.fromarray(pixels, mode="RGB")
+
+
 def _rows(tensor: Any, batch: int, dtype: Any, device: Any) -> Any:
     out = tensor.unsqueeze(0).expand(batch, *tensor.shape).contiguous()
     if dtype is not None:

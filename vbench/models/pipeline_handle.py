@@ -21,8 +21,8 @@ class BuiltPipeline:
         info: plain-JSON facts: ``denoiser_params``, ``vae_params``, ``config`` (the denoiser's),
             ``name``, ``text`` (conditioning shape), ``dtype``, ``device``, ``text_encoder``
             (``{"mode": "full" | "pseudo", "components": {...}}``, see :func:`encoder_info`).
-        stage_methods: ``{"text_encode": (obj, name), "vae_decode": (obj, name)}``, methods the
-            harness may wrap to time those stages. For SVD "text_encode" is the image encoding.
+        stage_methods: ``{"text_encode": (obj, name), "vae_decode": (obj, name), ...}``, methods the
+            harness may wrap to time those stages (:func:`stage_methods`).
 
     Example (CPU, a second or two):
 
@@ -45,6 +45,22 @@ class BuiltPipeline:
     #: objects with ``name``, ``begin_call()``, ``end_call()``, ``summary()`` and ``remove()`` that an
     #: optimization attached (the cache counter): called around every pipeline call by the harness
     call_trackers: list[Any] = field(default_factory=list)
+    #: the conditioning image of the last workload (``image_of``): what the record's ``image`` says
+    image_info: dict[str, Any] | None = None
+    _image: tuple[Any, Any] | None = field(default=None, repr=False)
+
+    def image_of(self, workload: dict[str, Any]) -> Any:
+        """The workload's conditioning image (a ``PIL.Image``), read or generated once per workload;
+        None for text-to-video. Its description is kept in ``self.image_info`` for the record."""
+        from vbench.models.conditioning_image import conditioning_image
+
+        key = (workload.get("image"), workload.get("image_sha256"), workload.get("prompt"), workload.get("seed"),
+               workload.get("height"), workload.get("width"))
+        if self._image is None or self._image[0] != key:
+            found = conditioning_image(workload)
+            self._image = (key, None if found is None else found[0])
+            self.image_info = None if found is None else found[1]
+        return self._image[1]
 
     def call_kwargs(self, workload: dict[str, Any], *, device: Any) -> dict[str, Any]:
         """Complete kwargs for ``self.pipe(**kw)`` from a RunSpec workload (frames as floats in [0, 1])."""
@@ -89,8 +105,24 @@ def finish(pipe: Any, *, family: str, source: str, name: str | None, embeddings:
     return BuiltPipeline(
         pipe=pipe, family=family, source=source, denoiser_attr=s.denoiser_attr, embeddings=embeddings,
         load_s=load_s, info=info,
-        stage_methods={"text_encode": (pipe, s.encode_method), "vae_decode": (pipe.vae, "decode")},
+        stage_methods=stage_methods(pipe, family),
     )
+
+
+def stage_methods(pipe: Any, family: str) -> dict[str, tuple[Any, str]]:
+    """The methods timed as stages: text and image encoding where the family has them, the VAE's
+    encoding of a conditioning image (inside ``prepare_latents``) and its decode."""
+    from vbench.models.specs import spec
+
+    s = spec(family)
+    methods: dict[str, tuple[Any, str]] = {}
+    if s.encode_method:
+        methods["text_encode"] = (pipe, s.encode_method)
+    if s.image_method and getattr(pipe, "image_encoder", None) is not None:
+        methods["image_encode"] = (pipe, s.image_method)
+    methods["vae_encode"] = (pipe.vae, "encode")
+    methods["vae_decode"] = (pipe.vae, "decode")
+    return methods
 
 
 def encoder_info(pipe: Any, family: str, source: str, embeddings: str) -> dict[str, Any]:

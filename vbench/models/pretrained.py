@@ -37,9 +37,17 @@ def _fix(name: str, revision: str | None) -> str:
             f"with `save_pretrained` and use `source: local` with its `path`")
 
 
-def load_hub(model: dict[str, Any], *, dtype: Any, quantization: Any = None) -> Any:
+def _loader(pipeline_class: str | None) -> Any:
+    """The class whose ``from_pretrained`` loads the files: a named diffusers pipeline, else
+    ``DiffusionPipeline`` (the class ``model_index.json`` names)."""
+    import diffusers
+
+    return getattr(diffusers, pipeline_class) if pipeline_class else diffusers.DiffusionPipeline
+
+
+def load_hub(model: dict[str, Any], *, dtype: Any, quantization: Any = None, pipeline_class: str | None = None) -> Any:
     """``DiffusionPipeline.from_pretrained(name, revision=...)`` with a clear error when it cannot load."""
-    from diffusers import DiffusionPipeline
+    loader = _loader(pipeline_class)
 
     name, revision = model.get("name"), model.get("revision")
     if not name:
@@ -51,7 +59,7 @@ def load_hub(model: dict[str, Any], *, dtype: Any, quantization: Any = None) -> 
         raise UnsupportedError(
             f"{where} is not in the local cache and HF_HUB_OFFLINE is set; {_fix(name, revision)}")
     try:
-        return DiffusionPipeline.from_pretrained(
+        return loader.from_pretrained(
             name, revision=revision, local_files_only=offline, **_dtype_kwarg(dtype), **_quant_kwarg(quantization))
     except _hub_errors() as exc:
         what = "could not be loaded" if cached else "is not in the local cache and could not be downloaded"
@@ -85,9 +93,10 @@ def _short(exc: BaseException, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def load_local(model: dict[str, Any], *, dtype: Any, quantization: Any = None) -> Any:
+def load_local(model: dict[str, Any], *, dtype: Any, quantization: Any = None,
+               pipeline_class: str | None = None) -> Any:
     """``DiffusionPipeline.from_pretrained(path)``; components listed but absent on disk load as None."""
-    from diffusers import DiffusionPipeline
+    loader = _loader(pipeline_class)
 
     path = Path(str(model.get("path") or ""))
     index = path / "model_index.json"
@@ -100,7 +109,7 @@ def load_local(model: dict[str, Any], *, dtype: Any, quantization: Any = None) -
     absent = {key: None for key, value in listed.items()
               if not key.startswith("_") and isinstance(value, list)
               and (value[0] is None or not (path / key).exists())}
-    return DiffusionPipeline.from_pretrained(str(path), **_dtype_kwarg(dtype), **_quant_kwarg(quantization), **absent)
+    return loader.from_pretrained(str(path), **_dtype_kwarg(dtype), **_quant_kwarg(quantization), **absent)
 
 
 def _quant_kwarg(quantization: Any) -> dict[str, Any]:
@@ -119,12 +128,12 @@ def _dtype_kwarg(dtype: Any) -> dict[str, Any]:
 
 def pipeline_family(pipe: Any) -> str:
     """The vbench family of a loaded pipeline, from its class name."""
-    from vbench.models.specs import SPECS
+    from vbench.scenario.families import FAMILIES, family_of_pipeline
 
-    for family, s in SPECS.items():
-        if type(pipe).__name__ == s.pipeline:
-            return family
-    known = ", ".join(s.pipeline for s in SPECS.values())
+    family = family_of_pipeline(type(pipe).__name__)
+    if family is not None:
+        return family
+    known = ", ".join(dict.fromkeys(c for f in FAMILIES.values() for c in (f.pipeline, f.i2v_pipeline) if c))
     raise UnsupportedError(f"{type(pipe).__name__} is not a pipeline vbench benchmarks (known: {known})")
 
 

@@ -31,8 +31,11 @@ class FamilySpec:
     zero_pad: bool = False  #: positions after the prompt's tokens are zeros (Wan's umT5 handling)
     #: denoiser config keys that ``num_layers`` cuts (transformer blocks; for the SVD UNet, resnets per block)
     layer_keys: tuple[str, ...] = ("num_layers",)
-    #: the method that encodes the conditioning (timed as the "text_encode" stage)
-    encode_method: str = "encode_prompt"
+    #: the method that encodes the text conditioning (timed as the "text_encode" stage); None: no text
+    encode_method: str | None = "encode_prompt"
+    #: the image-to-video pipeline's method that runs its image encoder (timed as "image_encode"); the
+    #: conditioning image's VAE encoding is timed as "vae_encode" in every family
+    image_method: str | None = None
     #: pipeline components holding the conditioning encoders' weights (recorded in ``model_info.text_encoder``)
     encoders: tuple[str, ...] = ("text_encoder",)
 
@@ -43,7 +46,7 @@ TINY_SEQ_LEN = 16
 SPECS: dict[str, FamilySpec] = {
     # umT5-XXL, 512 tokens, zero-padded after the prompt (pipeline_wan.py `_get_t5_prompt_embeds`).
     "wan": FamilySpec("wan", "WanPipeline", "transformer", ("tokenizer", "text_encoder"),
-                      text_dim_key="text_dim", seq_len=512, zero_pad=True),
+                      text_dim_key="text_dim", seq_len=512, zero_pad=True, image_method="encode_image"),
     # T5-XXL, 226 tokens, no mask (max_text_seq_length of the transformer config).
     "cogvideox": FamilySpec("cogvideox", "CogVideoXPipeline", "transformer", ("tokenizer", "text_encoder"),
                             text_dim_key="text_embed_dim", seq_len=226, seq_len_key="max_text_seq_length"),
@@ -63,8 +66,21 @@ SPECS: dict[str, FamilySpec] = {
                         mask="bool"),
     # Image-conditioned: a CLIP image encoder always runs on the (pseudo) conditioning image.
     "svd": FamilySpec("svd", "StableVideoDiffusionPipeline", "unet", (), negatives=False,
-                      layer_keys=("layers_per_block",), encode_method="_encode_image", encoders=("image_encoder",)),
+                      layer_keys=("layers_per_block",), encode_method=None, image_method="_encode_image",
+                      encoders=("image_encoder",)),
 }
+
+
+def pipeline_class(family: str, image: bool) -> str:
+    """The diffusers pipeline class of ``family``: its image-to-video one when a workload gives an image."""
+    from vbench.scenario.families import FAMILIES
+
+    if not image:
+        return spec(family).pipeline
+    name = FAMILIES[family].i2v_pipeline
+    if name is None:
+        raise ValueError(f"family {family!r} has no image-to-video pipeline")
+    return name
 
 
 def spec(family: str) -> FamilySpec:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from vbench.errors import UnsupportedError
 from vbench.models.components import Component
 
 D = "diffusers"
@@ -94,6 +95,55 @@ TINY: dict[str, dict[str, Component]] = {
 }
 
 
+#: Image-to-video: the components that differ from :data:`TINY` (diffusers' own I2V test sizes).
+#: Wan takes 16 noise + 16 image-latent + 4 mask channels and a CLIP image embedding; CogVideoX
+#: concatenates the image latent to the noise; HunyuanVideo and LTX-Video replace the first latent
+#: frame with the image's; SVD is image-conditioned already.
+TINY_I2V: dict[str, dict[str, Component]] = {
+    "wan": {
+        "transformer": Component(D, "WanTransformer3DModel", dict(
+            patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=36,
+            out_channels=16, text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
+            qk_norm="rms_norm_across_heads", rope_max_seq_len=32, image_dim=4)),
+        "image_encoder": Component(T, "CLIPVisionModelWithProjection", dict(
+            hidden_size=4, projection_dim=4, num_hidden_layers=2, num_attention_heads=2, image_size=32,
+            intermediate_size=16, patch_size=1), config_cls="CLIPVisionConfig"),
+        "image_processor": Component(T, "CLIPImageProcessor", dict(crop_size=32, size=32)),
+    },
+    "cogvideox": {
+        # RoPE instead of the test's learned positional embeddings, which would fix the size to 16 px
+        "transformer": Component(D, "CogVideoXTransformer3DModel", dict(
+            num_attention_heads=2, attention_head_dim=16, in_channels=8, out_channels=4, time_embed_dim=2,
+            text_embed_dim=32, num_layers=1, sample_width=2, sample_height=2, sample_frames=9, patch_size=2,
+            temporal_compression_ratio=4, max_text_seq_length=16, use_rotary_positional_embeddings=True,
+            use_learned_positional_embeddings=False)),
+    },
+    "ltx": {},
+    "hunyuan": {
+        # "token_replace" (the 16-channel HunyuanVideo-I2V): the first latent frame is the image's; with
+        # diffusers' "latent_concat" the pipeline returns 4 frames fewer than asked for
+        "transformer": Component(D, "HunyuanVideoTransformer3DModel", dict(
+            in_channels=4, out_channels=4, num_attention_heads=2, attention_head_dim=10, num_layers=1,
+            num_single_layers=1, num_refiner_layers=1, patch_size=1, patch_size_t=1, guidance_embeds=True,
+            text_embed_dim=16, pooled_projection_dim=8, rope_axes_dim=(2, 4, 4),
+            image_condition_type="token_replace")),
+        # used by the LLaVA prompt encoder only, which pseudo-embeddings replace
+        "image_processor": Component(T, "CLIPImageProcessor", dict(crop_size=32, size=32)),
+    },
+    "svd": {},
+}
+
+
+def tiny_parts(family: str, image: bool = False) -> dict[str, Component]:
+    """The tiny components of ``family`` as data; with ``image`` its image-to-video ones."""
+    parts = dict(TINY[family])
+    if image:
+        if family not in TINY_I2V:
+            raise UnsupportedError(f"family {family!r} has no image-to-video pipeline; its runs take no workload.image")
+        parts.update(TINY_I2V[family])
+    return parts
+
+
 def adjust(family: str, name: str, obj: Any) -> None:
     """Fix-ups the tiny sizes need after construction (as in diffusers' own tests)."""
     if family == "mochi" and name == "transformer":
@@ -105,7 +155,8 @@ def adjust(family: str, name: str, obj: Any) -> None:
         obj.use_framewise_decoding = False
 
 
-def build_components(family: str, weights_seed: int, num_layers: int | None = None) -> dict[str, Any]:
+def build_components(family: str, weights_seed: int, num_layers: int | None = None,
+                     image: bool = False) -> dict[str, Any]:
     """Instantiate the tiny components of ``family`` in float32 on the CPU.
 
     Each model component is built right after ``torch.manual_seed(weights_seed + i)`` (inside a
@@ -116,7 +167,7 @@ def build_components(family: str, weights_seed: int, num_layers: int | None = No
     from vbench.models.components import cut_layers, make
     from vbench.models.specs import spec
 
-    parts = dict(TINY[family])
+    parts = tiny_parts(family, image)
     denoiser_attr = spec(family).denoiser_attr
     parts[denoiser_attr] = cut_layers(parts[denoiser_attr], spec(family).layer_keys, num_layers)
     built: dict[str, Any] = {}

@@ -9,13 +9,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from vbench.record import STAGES
 from vbench.report.data import ReportData, memory_unit
 from vbench.report.figure import PALETTE, figure, note, text, to_div, values
 
 MAX_BARS = 40
 MAX_CURVES = 12
 #: Stages in pipeline order; others follow alphabetically.
-STAGE_ORDER = ["text_encode", "prepare_latents", "denoise", "vae_decode", "postprocess"]
+STAGE_ORDER = list(STAGES)
 
 
 def pick(runs: pd.DataFrame, limit: int) -> pd.DataFrame:

@@ -117,7 +117,10 @@ def prepare(frame: pd.DataFrame, *, pool: bool = False) -> ReportData:
                               (HOST_STAGES, "delta_rss_bytes", "hoststage")):
         for c in frame.columns:  # per-stage medians and memory, for the breakdowns
             if c.startswith(f"{prefix}.") and c.endswith(f".{key}"):
-                runs[f"{name}:{c[len(prefix) + 1:-len(key) - 1]}"] = _num(frame[c])
+                stage = c[len(prefix) + 1:-len(key) - 1]
+                inner = f"{STAGE_TIMES}.{stage}.within"  # inside another stage: not stacked beside it
+                within = prefix == STAGE_TIMES and inner in frame.columns and frame[inner].notna().any()
+                runs[f"{'inner' if within else ''}{name}:{stage}"] = _num(frame[c])
     runs["steps"] = [v if isinstance(v, list) and v else None for v in col("timing.steps.median_by_step", None)]
     machine_names, machines = _machines(frame)
     runs["machine"] = machine_names

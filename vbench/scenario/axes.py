@@ -9,7 +9,8 @@ from vbench.scenario.schema import ModelSpec, Optimizations, WorkloadSettings
 
 #: The sections whose fields can be swept, and the model holding each section's fields.
 SWEEPABLE = {"model": ModelSpec, "workload": WorkloadSettings, "optimizations": Optimizations}
-_NOT_AXES = {"workload.prompts": "prompts", "workload.seeds": "seeds", "workload.prompt_file": "prompt_file"}
+_NOT_AXES = {"workload.prompts": "prompts", "workload.seeds": "seeds", "workload.prompt_file": "prompt_file",
+             "workload.image": "image", "workload.image_sha256": "image_sha256"}
 
 
 def all_axes() -> list[str]:
@@ -20,6 +21,9 @@ def resolve_axis(name: str, where: str) -> tuple[str | None, list[Problem]]:
     """The canonical ``section.field`` path of an axis name, or a problem naming what is allowed."""
     if not isinstance(name, str):
         return None, [Problem(where, "axis names must be strings", name, True)]
+    if _NOT_AXES.get(name, name) in ("image", "image_sha256"):
+        return None, [Problem(where, "the conditioning image is not an axis: a scenario gives one "
+                                     "workload.image (a set of images is a scenario each)", name, True)]
     if name in _NOT_AXES or (name in ("prompts", "seeds", "prompt_file")):
         return None, [Problem(where, "prompts and seeds are not axes: every run already crosses all of them",
                               name, True)]

@@ -12,10 +12,17 @@ from pydantic import BaseModel, ValidationError
 from vbench.errors import Problem, ScenarioError
 from vbench.errors_format import problems_from
 from vbench.scenario.axes import SWEEPABLE, resolve_axis
-from vbench.scenario.families import ARCH_SPATIAL_MULTIPLE, FAMILIES
+from vbench.scenario.families import ARCH_MODELS, ARCH_SPATIAL_MULTIPLE, FAMILIES, arch_tasks
 from vbench.scenario.ids import config_identity, run_identity
 from vbench.scenario.runspec import RunSpec
-from vbench.scenario.schema import ModelSpec, Optimizations, RunWorkload, Scenario, WorkloadSettings
+from vbench.scenario.schema import (
+    GENERATED_IMAGE,
+    ModelSpec,
+    Optimizations,
+    RunWorkload,
+    Scenario,
+    WorkloadSettings,
+)
 
 MAX_RUNS = 100_000
 
@@ -206,6 +213,7 @@ def _family_rules(model: ModelSpec, workload: WorkloadSettings, combo: Assignmen
     if workload.num_inference_steps < family.min_steps:
         problems.append(Problem(origin("num_inference_steps"), f"{workload.num_inference_steps} steps is too few "
                                 f"for family {model.family!r}; allowed: at least {family.min_steps}"))
+    problems.extend(_image_rules(model, workload))
     for field in ("height", "width"):
         value = getattr(workload, field)
         if value % multiple:
@@ -214,6 +222,27 @@ def _family_rules(model: ModelSpec, workload: WorkloadSettings, combo: Assignmen
             problems.append(Problem(origin(field), f"{value} is not allowed for {which}; allowed: multiples of "
                                     f"{multiple}"))
     return problems
+
+
+def _image_rules(model: ModelSpec, workload: WorkloadSettings) -> list[Problem]:
+    """An image needs a family (and an ``arch`` architecture) that generates from one; an
+    image-to-video architecture needs an image."""
+    family = FAMILIES[model.family]
+    if workload.image is not None and family.i2v_pipeline is None:
+        with_image = ", ".join(k for k, f in FAMILIES.items() if f.i2v_pipeline)
+        return [Problem("workload.image", f"family {model.family!r} has no image-to-video pipeline in diffusers; "
+                                          f"allowed: no image, or a family that takes one ({with_image})")]
+    if model.source != "arch":
+        return []
+    tasks = arch_tasks(model.name)
+    if workload.image is not None and "i2v" not in tasks:
+        takes = ", ".join(n for n, fam in ARCH_MODELS.items() if fam == model.family and "i2v" in arch_tasks(n))
+        return [Problem("workload.image", f"{model.name} generates from text only; allowed: no image, or an "
+                                          f"image-to-video architecture of {model.family} ({takes or 'none'})")]
+    if workload.image is None and "t2v" not in tasks:
+        return [Problem("workload.image", f"{model.name} is an image-to-video model: give workload.image "
+                                          f"('{GENERATED_IMAGE}' or the path of an image file)")]
+    return []
 
 
 # -- runs -------------------------------------------------------------------------------------------

@@ -36,6 +36,8 @@ class Family:
     #: stricter rules of the full-size published models (``arch``/``hub``/``local``), when they differ
     full_frames: FrameRule | None = None
     full_spatial_multiple: int | None = None
+    #: the diffusers pipeline class that takes a conditioning image (``workload.image``); None: none
+    i2v_pipeline: str | None = None
 
     def frame_rule(self, source: str) -> FrameRule:
         return self.full_frames if source != "tiny" and self.full_frames else self.frames
@@ -45,13 +47,18 @@ class Family:
 
 
 FAMILIES: dict[str, Family] = {
-    "wan": Family("wan", "WanPipeline", FrameRule(4), 16),
+    "wan": Family("wan", "WanPipeline", FrameRule(4), 16, i2v_pipeline="WanImageToVideoPipeline"),
     # CogVideoX's VAE decodes latent frames in pairs: 13 frames come back as 16, so only 8k+1 is exact.
-    "cogvideox": Family("cogvideox", "CogVideoXPipeline", FrameRule(8), 16),
+    "cogvideox": Family("cogvideox", "CogVideoXPipeline", FrameRule(8), 16,
+                        i2v_pipeline="CogVideoXImageToVideoPipeline"),
     # LTX-Video's published VAE compresses time 8x and space 32x; the tiny VAE 4x in time.
-    "ltx": Family("ltx", "LTXPipeline", FrameRule(4), 32, full_frames=FrameRule(8)),
-    "svd": Family("svd", "StableVideoDiffusionPipeline", FrameRule(1), 8, min_frames=2),
-    "hunyuan": Family("hunyuan", "HunyuanVideoPipeline", FrameRule(4), 16),
+    "ltx": Family("ltx", "LTXPipeline", FrameRule(4), 32, full_frames=FrameRule(8),
+                  i2v_pipeline="LTXImageToVideoPipeline"),
+    # SVD is image-to-video only: without workload.image it is conditioned on a seeded pseudo image.
+    "svd": Family("svd", "StableVideoDiffusionPipeline", FrameRule(1), 8, min_frames=2,
+                  i2v_pipeline="StableVideoDiffusionPipeline"),
+    "hunyuan": Family("hunyuan", "HunyuanVideoPipeline", FrameRule(4), 16,
+                      i2v_pipeline="HunyuanVideoImageToVideoPipeline"),
     # Mochi's schedule divides by (steps - 1)
     "mochi": Family("mochi", "MochiPipeline", FrameRule(6), 16, min_steps=2),
 }
@@ -62,6 +69,7 @@ ARCH_MODELS: dict[str, str] = {
     "Wan2.1-T2V-14B": "wan",
     "Wan2.2-TI2V-5B": "wan",
     "Wan2.2-T2V-A14B": "wan",
+    "Wan2.1-I2V-14B-480P": "wan",
     "CogVideoX-2b": "cogvideox",
     "CogVideoX-5b": "cogvideox",
     "LTX-Video": "ltx",
@@ -73,5 +81,28 @@ ARCH_MODELS: dict[str, str] = {
 #: Published architectures whose spatial multiple differs from their family's (``arch``):
 #: Wan2.2-TI2V-5B's VAE compresses 16x and its transformer patches 2x2, so sizes are multiples of 32.
 ARCH_SPATIAL_MULTIPLE: dict[str, int] = {"Wan2.2-TI2V-5B": 32}
+
+#: What a published architecture generates from: ``t2v`` (text), ``i2v`` (an image and text; needs
+#: ``workload.image``) or both (Wan2.2-TI2V-5B); architectures not listed are text-to-video.
+ARCH_TASKS: dict[str, tuple[str, ...]] = {
+    "Wan2.1-I2V-14B-480P": ("i2v",),
+    "Wan2.2-TI2V-5B": ("t2v", "i2v"),
+    # conditioned on an image always; without workload.image on a seeded pseudo image
+    "SVD-XT": ("t2v", "i2v"),
+}
+
+
+def arch_tasks(name: str | None) -> tuple[str, ...]:
+    """The tasks of a published architecture (``("t2v",)`` unless :data:`ARCH_TASKS` says otherwise)."""
+    return ARCH_TASKS.get(name or "", ("t2v",))
+
+
+def family_of_pipeline(class_name: str | None) -> str | None:
+    """The family whose text- or image-to-video pipeline class is ``class_name``; None if none is."""
+    for key, family in FAMILIES.items():
+        if class_name in (family.pipeline, family.i2v_pipeline):
+            return key
+    return None
+
 
 SOURCES = ("tiny", "arch", "hub", "local", "object")

@@ -29,18 +29,25 @@ def short_hash(data: Any, length: int = ID_LENGTH) -> str:
     return hashlib.sha256(canonical_json(data).encode("ascii")).hexdigest()[:length]
 
 
+def _content(workload: dict) -> dict:
+    """The workload as identified: an image file by its digest, not by where it lies."""
+    if workload.get("image_sha256"):
+        return {k: v for k, v in workload.items() if k != "image"}
+    return workload
+
+
 def run_identity(model: dict, workload: dict, optimizations: dict) -> str:
     """The run id: what is run (model, workload, optimizations), not how it is measured."""
-    return short_hash({"model": model, "workload": workload, "optimizations": optimizations})
+    return short_hash({"model": model, "workload": _content(workload), "optimizations": optimizations})
 
 
 def config_identity(model: dict, workload: dict, optimizations: dict) -> str:
     """The configuration id: the run id without the prompt and the seed (groups a run set for FVD)."""
-    settings = {k: v for k, v in workload.items() if k not in ("prompt", "seed")}
+    settings = {k: v for k, v in _content(workload).items() if k not in ("prompt", "seed")}
     return short_hash({"model": model, "workload": settings, "optimizations": optimizations})
 
 
 def weights_key(spec: Mapping[str, Any]) -> str:
     """Runs (RunSpec dicts) with the same key load the same weights: ``group`` isolation runs them
-    in one worker."""
-    return canonical_json(spec["model"])
+    in one worker. An image-to-video run builds its family's image-to-video pipeline."""
+    return canonical_json({"model": spec["model"], "i2v": bool((spec.get("workload") or {}).get("image"))})

@@ -9,8 +9,9 @@ from pydantic import ValidationError
 
 from vbench.errors import Problem, ScenarioError
 from vbench.errors_format import problems_from
+from vbench.scenario.image_file import read_image_file
 from vbench.scenario.overrides import apply_overrides
-from vbench.scenario.schema import Scenario
+from vbench.scenario.schema import GENERATED_IMAGE, Scenario
 from vbench.scenario.textfile import read_text
 from vbench.scenario.yamlfile import read_yaml
 
@@ -73,11 +74,31 @@ def validate_document(document: Any, *, source: str, base_dir: Path | None = Non
         document["model"] = {**model, "family": family}
     workload = document.get("workload")
     if isinstance(workload, dict) and workload.get("prompt_file") is not None:
-        document["workload"] = _with_prompt_file(workload, source, base_dir)
+        document["workload"] = workload = _with_prompt_file(workload, source, base_dir)
+    if isinstance(workload, dict) and workload.get("image") not in (None, GENERATED_IMAGE):
+        document["workload"] = _with_image_file(workload, source, base_dir)
     try:
         return Scenario.model_validate(document)
     except ValidationError as exc:
         raise ScenarioError(source, problems_from(exc, Scenario)) from None
+
+
+def _with_image_file(workload: dict, source: str, base_dir: Path | None) -> dict:
+    """``workload.image`` as an absolute path, with the digest of its content beside it."""
+    field, ref = "workload.image", workload["image"]
+    if not isinstance(ref, str):
+        raise ScenarioError(source, [Problem(field, f"must be {GENERATED_IMAGE!r} or the path of an image file",
+                                             ref, True)])
+    if workload.get("image_sha256") is not None:
+        raise ScenarioError(source, [Problem("workload.image_sha256", "is set by vbench from the image file; "
+                                             "leave it out", workload["image_sha256"], True)])
+    file = Path(ref).expanduser()
+    file = file if file.is_absolute() or base_dir is None else base_dir / file
+    digest, why = read_image_file(file)
+    if why is not None:
+        raise ScenarioError(source, [Problem(field, f"{file}: {why}; allowed: {GENERATED_IMAGE!r} or the path of "
+                                                    "a PNG/JPEG/WebP image (relative to the scenario file)", ref, True)])
+    return {**workload, "image": str(file.resolve()), "image_sha256": digest}
 
 
 def _with_prompt_file(workload: dict, source: str, base_dir: Path | None) -> dict:

@@ -73,7 +73,7 @@ def family_from_model_index(model: dict[str, Any]) -> tuple[str | None, str | No
     (a few hundred bytes)."""
     import json
 
-    from vbench.scenario.families import FAMILIES
+    from vbench.scenario.families import FAMILIES, family_of_pipeline
 
     source = model.get("source")
     if source == "local":
@@ -96,11 +96,12 @@ def family_from_model_index(model: dict[str, Any]) -> tuple[str | None, str | No
         name = json.loads(index.read_text(encoding="utf-8")).get("_class_name")
     except (OSError, ValueError, AttributeError) as exc:
         return None, f"{index}: not a readable model_index.json ({exc})"
-    by_class = {f.pipeline: key for key, f in FAMILIES.items()}
-    if name not in by_class:
-        known = ", ".join(f"{cls} ({fam})" for cls, fam in by_class.items())
+    family = family_of_pipeline(name)
+    if family is None:
+        known = ", ".join(f"{cls} ({key})" for key, f in FAMILIES.items()
+                          for cls in dict.fromkeys((f.pipeline, f.i2v_pipeline)) if cls)
         return None, f"{index} names the pipeline {name!r}, which vbench does not benchmark; known: {known}"
-    return by_class[name], None
+    return family, None
 
 
 def _hub_index(name: str, revision: str) -> str:

@@ -46,6 +46,8 @@ ATTENTION_BACKENDS = (
 #: Names a scenario cannot take: the store's own folders (``vbench.store.layout.OUTPUTS_DIR``; a
 #: test keeps the two in step) and the relative path parts.
 RESERVED_NAMES = ("outputs", ".", "..")
+#: ``workload.image`` value of a seeded generated conditioning image
+GENERATED_IMAGE = "generated"
 
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -122,6 +124,19 @@ class WorkloadSettings(Section):
     num_inference_steps: int = Field(4, ge=1, le=1000)
     guidance_scale: float = Field(5.0, ge=0.0, le=100.0)
     num_videos_per_prompt: int = Field(1, ge=1, le=64)  #: the batch size of one call
+    #: image-to-video: the conditioning image, ``generated`` (a smooth image seeded from the prompt and
+    #: seed, at the workload's size) or a file (relative to the scenario file); null: text-to-video
+    image: str | None = None
+    #: set by the loader for an image file: its content's digest (the run id follows the content, not the path)
+    image_sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+
+    @model_validator(mode="after")
+    def _image(self) -> WorkloadSettings:
+        if self.image is not None and not self.image.strip():
+            raise ValueError("image: give 'generated' or the path of an image file")
+        if self.image_sha256 is not None and self.image in (None, GENERATED_IMAGE):
+            raise ValueError("image_sha256: belongs to an image file (set by the loader)")
+        return self
 
 
 class Workload(WorkloadSettings):

@@ -16,10 +16,20 @@ from pathlib import Path
 
 
 def read_text(path: Path, max_bytes: int) -> tuple[str | None, str | None]:
-    """``(text, None)``, or ``(None, why)``: missing, not a regular file (a folder, a FIFO, a
-    device: never opened, so never blocking), unreadable (permissions, I/O errors), larger than
-    ``max_bytes`` (found from at most ``max_bytes + 1`` bytes read, whatever ``stat`` says), or not
-    UTF-8."""
+    """``(text, None)``, or ``(None, why)``: as :func:`read_bytes`, or not UTF-8."""
+    raw, why = read_bytes(path, max_bytes)
+    if raw is None:
+        return None, why
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return None, f"not UTF-8 text (byte {exc.start})"
+
+
+def read_bytes(path: Path, max_bytes: int) -> tuple[bytes | None, str | None]:
+    """``(content, None)``, or ``(None, why)``: missing, not a regular file (a folder, a FIFO, a
+    device: never opened, so never blocking), unreadable (permissions, I/O errors), or larger than
+    ``max_bytes`` (found from at most ``max_bytes + 1`` bytes read, whatever ``stat`` says)."""
     try:  # opened without blocking (a FIFO swapped in after a check would block), then checked
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
@@ -40,7 +50,4 @@ def read_text(path: Path, max_bytes: int) -> tuple[str | None, str | None]:
             return None, f"cannot be read: {exc.strerror or exc}"
     if len(raw) > max_bytes:
         return None, f"file is larger than {max_bytes} bytes, the most allowed"
-    try:
-        return raw.decode("utf-8"), None
-    except UnicodeDecodeError as exc:
-        return None, f"not UTF-8 text (byte {exc.start})"
+    return raw, None
