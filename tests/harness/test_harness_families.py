@@ -32,7 +32,8 @@ def test_family_through_the_harness(family, tmp_path):
         t = record["timing"]
         steps = record["spec"]["workload"]["num_inference_steps"]
         assert t["steps"]["tracked"] and len(t["steps"]["per_call"][0]) == steps
-        assert {"text_encode", "vae_decode", "denoise"} <= set(t["stages"])
+        encode = "image_encode" if record["spec"]["model"]["family"] == "svd" else "text_encode"
+        assert {encode, "vae_decode", "denoise"} <= set(t["stages"])
         assert record["outputs"]["shape"][1:4] == [frames, size, size]
         assert record["embeddings"] == "pseudo"
     assert by_role["run"]["reference_id"] == by_role["reference"]["run_id"]

@@ -20,6 +20,7 @@ _T5 = {"text_encoder": _enc("T5EncoderModel", 4_762_310_656)}
 ARCH_SIZES: dict[str, dict[str, Any]] = {
     "Wan2.1-T2V-1.3B": {"denoiser": 1_418_996_800, "vae": 126_892_531, "text_encoders": _UMT5},
     "Wan2.1-T2V-14B": {"denoiser": 14_288_491_584, "vae": 126_892_531, "text_encoders": _UMT5},
+    "Wan2.1-I2V-14B-480P": {"denoiser": 16_394_878_784, "vae": 126_892_531, "text_encoders": _UMT5},
     "Wan2.2-TI2V-5B": {"denoiser": 4_999_787_712, "vae": 704_688_668, "text_encoders": _UMT5},
     # two experts of this size (transformer, transformer_2): 28.6 B in all, one active per step
     "Wan2.2-T2V-A14B": {"denoiser": 14_288_491_584, "vae": 126_892_531, "text_encoders": _UMT5},
