@@ -71,6 +71,12 @@ class Summary(TypedDict):
     max: float | None
 
 
+class StageSummary(Summary, total=False):
+    """One stage's :class:`Summary`; a stage that ran inside another names it."""
+
+    within: str  #: the enclosing stage: its seconds are part of that stage's
+
+
 class Steps(TypedDict, total=False):
     tracked: bool
     per_call: list[list[float]]  #: seconds of each denoising step, per timed call
@@ -87,7 +93,7 @@ class Timing(TypedDict, total=False):
     e2e: Summary  #: end-to-end seconds per timed call
     #: :data:`STAGES` and any other stage, seconds; a stage that ran inside another (``vae_encode``
     #: inside ``prepare_latents``) has ``within``: its seconds are part of that stage's, so add only those without it
-    stages: dict[str, Summary]
+    stages: dict[str, StageSummary]
     steps: Steps
     unaccounted: Summary  #: e2e minus every stage and step: a check of the clock
     fps: Summary  #: frames per second of each call (plus ``of_median_latency``)

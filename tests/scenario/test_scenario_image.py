@@ -86,6 +86,9 @@ def test_families_and_architectures_that_cannot_take_an_image():
     assert expand(validate_document(both, source="s.yaml"))  # TI2V takes either
     sweep = {**DOC, "sweep": {"product": {"image": ["generated", "a.png"]}}}
     assert "the conditioning image is not an axis" in problem(sweep)
+    own = {**DOC, "workload": {**DOC["workload"], "image": "generated"},
+           "reference": {"enabled": True, "workload": {"image": "other.png"}}}
+    assert "reference.workload.image" in problem(own) and "own prompt, seed and image" in problem(own)
 
 
 def test_a_run_records_its_image_and_times_its_encoders(tmp_path):
@@ -97,7 +100,28 @@ def test_a_run_records_its_image_and_times_its_encoders(tmp_path):
     assert record["status"] == "ok", record.get("reason")
     assert record["image"]["source"] == "file" and record["image"]["size"] == [48, 32]
     assert record["image"]["sha256"] == runs[0].workload.image_sha256
+    # writer and reader agree: every key written is one the record contract names
+    import typing
+
+    from vbench.record import ConditioningImage, Record, StageSummary
+
+    assert "image" in typing.get_type_hints(Record)
+    assert set(record["image"]) <= set(typing.get_type_hints(ConditioningImage))
+    assert all(set(summary) <= set(typing.get_type_hints(StageSummary)) for summary in record["timing"]["stages"].values())
     stages = record["timing"]["stages"]
     assert stages["image_encode"]["median"] > 0 and "within" not in stages["image_encode"]
     assert stages["vae_encode"]["within"] == "prepare_latents" and stages["vae_encode"]["median"] > 0
     assert stages["vae_encode"]["median"] < stages["prepare_latents"]["median"]
+
+
+def test_a_saved_tiny_image_to_video_pipeline_loads_as_one(tmp_path):
+    from vbench.models import build_pipeline
+
+    build_pipeline({"family": "wan", "source": "tiny"}, image=True).pipe.save_pretrained(tmp_path / "wan-i2v")
+    loaded = build_pipeline({"family": "wan", "source": "local", "path": str(tmp_path / "wan-i2v")}, image=True)
+    assert type(loaded.pipe).__name__ == "WanImageToVideoPipeline"
+    assert loaded.info["text"]["seq_len"] == 16  # recognised as the tiny config: the tiny text length
+    from vbench.errors import UnsupportedError
+
+    with pytest.raises(UnsupportedError, match="generates from an image: give workload.image"):
+        build_pipeline({"family": "wan", "source": "local", "path": str(tmp_path / "wan-i2v")})

@@ -132,14 +132,17 @@ def _pretrained(model: dict[str, Any], *, device: Any, dtype: Any,
 def _is_tiny_config(family: str, config: dict[str, Any]) -> bool:
     """Whether a loaded denoiser has vbench's tiny config (then it gets the tiny text length)."""
     from vbench.models.specs import spec
-    from vbench.models.tiny import TINY
+    from vbench.models.tiny import TINY_I2V, tiny_parts
 
     def norm(value: Any) -> Any:
         return list(value) if isinstance(value, (list, tuple)) else value
 
-    wanted = TINY[family][spec(family).denoiser_attr].kwargs
     skip = set(spec(family).layer_keys)
-    return all(norm(config.get(k)) == norm(v) for k, v in wanted.items() if k not in skip)
+    for image in (False, True) if family in TINY_I2V else (False,):  # the text- or image-to-video tiny
+        wanted = tiny_parts(family, image)[spec(family).denoiser_attr].kwargs
+        if all(norm(config.get(k)) == norm(v) for k, v in wanted.items() if k not in skip):
+            return True
+    return False
 
 
 def parameter_counts(model: dict[str, Any]) -> dict[str, int]:

@@ -278,10 +278,10 @@ def _reference(scenario: Scenario, model: ModelSpec, workload: RunWorkload, sour
             optim = built
         else:
             wl = built
-    for key in ("prompt", "seed"):
+    for key in ("prompt", "seed", "image", "image_sha256"):
         if key in ref.workload:
             raise ScenarioError(source, [Problem(f"reference.workload.{key}",
-                                                 "the reference always uses the run's own prompt and seed")])
+                                                 "the reference always uses the run's own prompt, seed and image")])
     probs = _family_rules(model, wl, {})
     if probs:
         raise ScenarioError(source, [Problem("reference.workload", p.message) for p in probs])
