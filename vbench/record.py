@@ -79,6 +79,9 @@ class StageSummary(Summary, total=False):
 
 class Steps(TypedDict, total=False):
     tracked: bool
+    #: "callback_on_step_end" (the pipeline's step callback) | "scheduler.step" (the end of each call of
+    #: the scheduler's ``step``, for pipelines without a callback) | None (not tracked)
+    marked_by: str | None
     per_call: list[list[float]]  #: seconds of each denoising step, per timed call
     median_by_step: list[float]
     all: Summary  #: every step of every call

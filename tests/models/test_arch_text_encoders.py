@@ -31,6 +31,8 @@ PUBLISHED = [
      "meta-llama/Meta-Llama-3-8B model card: 8.03 B, less its untied 128256 x 4096 lm_head (LlamaModel has none)"),
     ("HunyuanVideo", "text_encoder_2", "CLIPTextModel", 123e6,
      "CompVis/stable-diffusion README: '123M text encoder' (CLIP ViT-L/14)"),
+    ("HunyuanVideo-1.5-480p-T2V", "text_encoder", "Qwen2_5_VLTextModel", 7.61 * B - 152064 * 3584,
+     "Qwen/Qwen2.5-7B model card (the language model of Qwen2.5-VL-7B): 7.61 B, less its untied 152064 x 3584 lm_head"),
     ("SVD-XT", "image_encoder", "CLIPVisionModelWithProjection", 632.08e6,
      "open_clip docs/model_profile.csv: ViT-H-14 image tower 632.08 M"),
 ]
@@ -50,6 +52,10 @@ def test_exact_counts_on_the_meta_device():
     hunyuan = text_encoder_counts({"source": "arch", "name": "HunyuanVideo"})
     assert {k: v["parameters"] for k, v in hunyuan.items()} == {"text_encoder": 7_505_186_816,
                                                                 "text_encoder_2": 123_060_480}
+    # ByT5-small's encoder with 1510 embedding rows: (1510 + 0) x 1472 + 12 gated-GELU layers of 6 x 64 heads
+    byt5 = text_encoder_counts({"source": "arch", "name": "HunyuanVideo-1.5-480p-T2V"})["text_encoder_2"]
+    layer = 4 * 1472 * 384 + 3 * 1472 * 3584 + 2 * 1472
+    assert byt5["parameters"] == 1510 * 1472 + 12 * layer + 32 * 6 + 1472
 
 
 @pytest.mark.parametrize("name", sorted(ARCH_MODELS))
@@ -195,3 +201,28 @@ def test_arch_defaults_to_full_and_tiny_stays_unset():
     arch = validate_document({"model": {"family": "wan", "source": "arch", "name": "Wan2.1-T2V-1.3B"}}, source="x")
     assert arch.model.text_encoder == "full"
     assert validate_document({"model": {"family": "wan", "source": "tiny"}}, source="x").model.text_encoder is None
+
+
+def test_hunyuan15_full_encoders_run_the_chat_template_and_the_glyph_encoder(monkeypatch):
+    """HunyuanVideo-1.5's own encode_prompt on reduced Qwen2.5-VL and ByT5 configs (their widths kept):
+    the hash tokenizer lays out the chat template at 1000 + 108 tokens, and quoted text reaches ByT5."""
+    from vbench.models import build_pipeline
+
+    parts = dict(ENCODERS["hunyuan15"])
+    parts["text_encoder"] = parts["text_encoder"].with_kwargs(vocab_size=152064, intermediate_size=64,
+                                                              num_hidden_layers=2)
+    parts["text_encoder_2"] = parts["text_encoder_2"].with_kwargs(d_ff=64, num_layers=1)
+    monkeypatch.setitem(ENCODERS, "hunyuan15", parts)
+    built = build_pipeline({"family": "hunyuan15", "source": "arch", "name": "HunyuanVideo-1.5-480p-T2V",
+                            "num_layers": 1, "weights_seed": 0}, dtype="bf16")
+    assert built.embeddings == "text_encoder"
+    with torch.no_grad():
+        embeds, mask, glyph, glyph_mask = built.pipe.encode_prompt(['a neon sign that says "open"'], device="cpu",
+                                                                   dtype=torch.bfloat16)
+        _, _, no_glyph, no_glyph_mask = built.pipe.encode_prompt(["a quiet street"], device="cpu",
+                                                                  dtype=torch.bfloat16)
+    assert embeds.shape == (1, 1000, 3584) and glyph.shape == (1, 256, 1472)
+    # the prompt's pieces and the template's end are valid; the rest of the 1000 positions is padding
+    assert 5 < int(mask.sum()) < 100 and mask[0, 0] == 1 and mask[0, -1] == 0
+    assert int(glyph_mask.sum()) > 0 and int(no_glyph_mask.sum()) == 0 and not no_glyph.any()
+    assert torch.isfinite(embeds).all() and embeds.float().std() > 0

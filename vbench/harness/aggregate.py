@@ -25,7 +25,7 @@ def timing(calls: list[dict], *, load_s: float, first_call_s: float, warmup_s: l
             stages[n]["within"] = sorted(inside)[0]
     tracked = all(c["steps_tracked"] for c in calls)
     unavailable: dict[str, str] = {}
-    steps: dict[str, Any] = {"tracked": tracked}
+    steps: dict[str, Any] = {"tracked": tracked, "marked_by": calls[0].get("steps_marked_by")}
     if tracked:
         per_call = [list(t.steps) for t in timings]
         stages["denoise"] = summarize([sum(s) for s in per_call], "s")
@@ -35,7 +35,8 @@ def timing(calls: list[dict], *, load_s: float, first_call_s: float, warmup_s: l
                      all=summarize([x for s in per_call for x in s], "s"))
         unaccounted = [t.outside_stages_s - sum(t.steps) for t in timings]
     else:
-        unavailable["steps"] = "the pipeline has no callback_on_step_end, so steps cannot be marked"
+        unavailable["steps"] = ("the pipeline has neither a callback_on_step_end nor a scheduler with a step "
+                                "method, so steps cannot be marked")
         unaccounted = [t.outside_stages_s for t in timings]
     return {
         "clock": timings[0].method,

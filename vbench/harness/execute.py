@@ -17,7 +17,7 @@ from typing import Any
 from vbench.env import pick_device
 from vbench.harness import aggregate, progress
 from vbench.harness.failures import classify, format_traceback
-from vbench.harness.instrument import ExpertLog, ForwardProbe, stage_wrappers, supports_step_callback
+from vbench.harness.instrument import ExpertLog, ForwardProbe, scheduler_steps, stage_wrappers, step_marker
 from vbench.harness.records import failure, header, now
 from vbench.harness.video_frames import to_uint8
 from vbench.store import video_hash
@@ -226,7 +226,7 @@ class CallRunner:
 
     def __init__(self, built: Any, workload: dict, device: Any, interval_ms: float):
         self.built, self.workload, self.device, self.interval_ms = built, workload, device, interval_ms
-        self.step_callback = supports_step_callback(built.pipe)
+        self.step_marker = step_marker(built.pipe)  #: "callback_on_step_end" | "scheduler.step" | None
         # the family's stages, plus the shared steps around the denoising loop where the pipeline has them
         self.stage_methods = {"prepare_latents": (built.pipe, "prepare_latents"), **built.stage_methods,
                               "postprocess": (getattr(built.pipe, "video_processor", None), "postprocess_video")}
@@ -243,12 +243,15 @@ class CallRunner:
 
         kwargs = self.built.call_kwargs(self.workload, device=self.device)
         tracker = CallTracker(self.device, interval_ms=self.interval_ms)
-        if self.step_callback:
+        steps = contextlib.nullcontext()
+        if self.step_marker == "callback_on_step_end":
             kwargs["callback_on_step_end"] = tracker.step_callback
+        elif self.step_marker == "scheduler.step":
+            steps = scheduler_steps(self.built.pipe.scheduler, tracker)
         second = getattr(self.built.pipe, "transformer_2", None)
         experts = ExpertLog(self.built.denoiser, second) if second is not None else contextlib.nullcontext()
         with stage_wrappers(self.stage_methods, [tracker]), ForwardProbe(self.built.denoiser) as probe, \
-                experts as log:
+                experts as log, steps:
             for extra in self.built.call_trackers:
                 extra.begin_call()
             tracker.start(collect=collect)
@@ -268,7 +271,7 @@ class CallRunner:
         self.last_video = to_uint8(out.frames if hasattr(out, "frames") else out[0])
         return {"timing": result.timing, "memory": result.memory, "energy": result.energy,
                 "video_hash": video_hash(self.last_video),
-                "steps_tracked": self.step_callback}
+                "steps_tracked": self.step_marker is not None, "steps_marked_by": self.step_marker}
 
     def flops(self, calls: list[dict]) -> dict[str, Any]:
         """The record's ``flops`` section: FLOPs of one denoiser forward on the exact inputs of the

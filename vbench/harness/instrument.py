@@ -49,6 +49,40 @@ def supports_step_callback(pipe: Any) -> bool:
     return "callback_on_step_end" in inspect.signature(pipe.__call__).parameters
 
 
+def step_marker(pipe: Any) -> str | None:
+    """How the denoising steps of ``pipe`` are marked: ``"callback_on_step_end"`` where its
+    ``__call__`` takes one; otherwise ``"scheduler.step"`` (the end of each call of its scheduler's
+    ``step``, which every diffusers denoising loop calls once per step with a first-order
+    scheduler, e.g. HunyuanVideo-1.5's guider loop); None when it has no scheduler either."""
+    if supports_step_callback(pipe):
+        return "callback_on_step_end"
+    if callable(getattr(getattr(pipe, "scheduler", None), "step", None)):
+        return "scheduler.step"
+    return None
+
+
+@contextmanager
+def scheduler_steps(scheduler: Any, marker: Any) -> Iterator[None]:
+    """Call ``marker.step()`` after every ``scheduler.step(...)`` (wrapped on the instance, removed after)."""
+    original = scheduler.step
+    had_own = "step" in vars(scheduler)
+
+    def wrapped(*args, **kwargs):
+        out = original(*args, **kwargs)
+        marker.step()
+        return out
+
+    functools.update_wrapper(wrapped, original)
+    scheduler.step = wrapped
+    try:
+        yield
+    finally:
+        if had_own:
+            scheduler.step = original
+        else:
+            del scheduler.step
+
+
 class ForwardProbe:
     """Counts the denoiser's forward calls and keeps the inputs of the first one (for FLOPs)."""
 

@@ -176,6 +176,24 @@ ARCH_CONFIGS: dict[str, dict[str, Component | object]] = {
             mid_block_add_attention=True)),
         "scheduler": Component(D, "FlowMatchEulerDiscreteScheduler", dict(shift=7.0)),
     },
+    # HunyuanVideo-1.5 480p text-to-video (8.3B): convert_hunyuan_video1_5_to_diffusers.py builds
+    # HunyuanVideo15Transformer3DModel with target_size 640 and otherwise its defaults (values below; the
+    # published transformer/config.json says task_type "t2v"), AutoencoderKLHunyuanVideo15() (16x space,
+    # 4x time, 32 latent channels), FlowMatchEulerDiscreteScheduler(shift=5.0) and a
+    # ClassifierFreeGuidance(guidance_scale=6.0) guider.
+    "HunyuanVideo-1.5-480p-T2V": {
+        "transformer": Component(D, "HunyuanVideo15Transformer3DModel", dict(
+            in_channels=65, out_channels=32, num_attention_heads=16, attention_head_dim=128, num_layers=54,
+            num_refiner_layers=2, mlp_ratio=4.0, patch_size=1, patch_size_t=1, qk_norm="rms_norm",
+            text_embed_dim=3584, text_embed_2_dim=1472, image_embed_dim=1152, rope_theta=256.0,
+            rope_axes_dim=(16, 56, 56), target_size=640, task_type="t2v", use_meanflow=False)),
+        "vae": Component(D, "AutoencoderKLHunyuanVideo15", dict(
+            in_channels=3, out_channels=3, latent_channels=32, block_out_channels=(128, 256, 512, 1024, 1024),
+            layers_per_block=2, spatial_compression_ratio=16, temporal_compression_ratio=4,
+            downsample_match_channel=True, upsample_match_channel=True, scaling_factor=1.03682)),
+        "scheduler": Component(D, "FlowMatchEulerDiscreteScheduler", dict(shift=5.0)),
+        "guider": Component(D, "ClassifierFreeGuidance", dict(guidance_scale=6.0)),
+    },
     # Mochi-1 (10B): convert_mochi_to_diffusers.py builds MochiTransformer3DModel() (values below),
     # AutoencoderKLMochi(latent_channels=12, out_channels=3) and FlowMatchEulerDiscreteScheduler(invert_sigmas=True).
     "Mochi-1": {
@@ -232,6 +250,7 @@ PUBLISHED_PARAMS: dict[str, tuple[float, float, str]] = {
     "CogVideoX-5b": (5e9, 0.15, "name / CogVideoX README: 5B"),
     "LTX-Video": (2e9, 0.05, "LTX-Video README: 2B DiT"),
     "HunyuanVideo": (13e9, 0.05, "HunyuanVideo README: 13B"),
+    "HunyuanVideo-1.5-480p-T2V": (8.3e9, 0.05, "HunyuanVideo-1.5 README: an 8.3B-parameter DiT"),
     "Mochi-1": (10e9, 0.05, "Mochi-1 README: 10B AsymmDiT"),
     "SVD-XT": (1.5e9, 0.05, "SVD paper: 1.5B-parameter video UNet"),
 }

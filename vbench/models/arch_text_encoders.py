@@ -7,7 +7,8 @@ cited per entry, written out here because nothing is fetched at run time. Tokeni
 downloaded either: each family gets a :class:`~vbench.models.hash_tokenizer.HashTokenizer` with the
 encoder's vocabulary size and special ids, and the pipeline's own ``encode_prompt`` runs on its ids
 at the pipeline's own padded length (Wan 512, CogVideoX 226, LTX 128, Mochi 256 T5 tokens; Hunyuan
-256 + 95 template Llama tokens and 77 CLIP tokens).
+256 + 95 template Llama tokens and 77 CLIP tokens; HunyuanVideo-1.5 1000 + 108 template Qwen2.5-VL
+tokens and, for quoted text, 256 ByT5 bytes).
 
 SVD's conditioning encoder (the CLIP ViT-H/14 image encoder) is part of its pipeline config in
 :mod:`vbench.models.arch_configs` and is always built; it is defined here with the others.
@@ -68,6 +69,24 @@ CLIP_VIT_H14_VISION = Component(T, "CLIPVisionModelWithProjection", dict(
     patch_size=14, image_size=224, projection_dim=1024, hidden_act="gelu", layer_norm_eps=1e-5),
     config_cls="CLIPVisionConfig")
 
+#: Qwen/Qwen2.5-VL-7B-Instruct's language model = HunyuanVideo-1.5's text_encoder (Qwen2_5_VLTextModel;
+#: the public config.json of Qwen2.5-VL-7B-Instruct: 3584 wide, 28 layers, 28 heads, 4 KV heads, FFN 18944,
+#: multimodal RoPE sections 16/24/24 at theta 1e6). The pipeline reads its third-to-last hidden states.
+QWEN25_VL_7B_TEXT = Component(T, "Qwen2_5_VLTextModel", dict(
+    vocab_size=152064, hidden_size=3584, intermediate_size=18944, num_hidden_layers=28, num_attention_heads=28,
+    num_key_value_heads=4, hidden_act="silu", max_position_embeddings=128000, rms_norm_eps=1e-6,
+    rope_theta=1000000.0, rope_scaling={"type": "mrope", "mrope_section": [16, 24, 24]}, use_sliding_window=False,
+    tie_word_embeddings=False, bos_token_id=151643, eos_token_id=151645), config_cls="Qwen2_5_VLTextConfig")
+
+#: HunyuanVideo-1.5's text_encoder_2: google/byt5-small's encoder (public config.json: 1472 wide, 12 layers,
+#: 6 heads x 64, gated-GELU FFN 3584) with its embeddings resized to 1510 rows for Glyph-SDXL-v2's added
+#: colour and font tokens (the published text_encoder_2/config.json's vocab_size).
+BYT5_SMALL_GLYPH = Component(T, "T5EncoderModel", dict(
+    vocab_size=1510, d_model=1472, d_kv=64, d_ff=3584, num_layers=12, num_heads=6,
+    relative_attention_num_buckets=32, relative_attention_max_distance=128, dropout_rate=0.1,
+    layer_norm_epsilon=1e-6, feed_forward_proj="gated-gelu", tie_word_embeddings=False,
+    pad_token_id=0, eos_token_id=1), config_cls="T5Config")
+
 _T5_WORDS = 32000  # t5-v1_1 sentencepiece pieces; ids 32000..32127 are the <extra_id_*> sentinels
 _UMT5_WORDS = 256000  # umT5 sentencepiece pieces; the rest of the 256384 rows are sentinels and padding
 
@@ -88,6 +107,19 @@ ENCODERS: dict[str, dict[str, Component]] = {
         "tokenizer_2": Component(V, "HashTokenizer", dict(vocab_size=49408, model_max_length=77, pad_id=49407,
                                                           bos_id=49406, eos_id=49407, content_ids=(0, 49406))),
         "text_encoder_2": CLIP_VIT_L14_TEXT,
+    },
+    "hunyuan15": {
+        # Qwen2 BPE ids: 151643 <|endoftext|> (padding), 151644 <|im_start|>, 151645 <|im_end|>; the chat
+        # template (system message + prompt) is laid out by HashTokenizer.apply_chat_template and padded to
+        # 1000 + 108 template tokens, of which the pipeline crops the first 108 (the system message and the
+        # user turn's opening take exactly 108 ids here, as with Qwen's tokenizer).
+        "tokenizer": Component(V, "HashTokenizer", dict(vocab_size=152064, model_max_length=1108, pad_id=151643,
+                                                        content_ids=(0, 151643), chat_prefix_tokens=108)),
+        "text_encoder": QWEN25_VL_7B_TEXT,
+        # ByT5 is byte level: its real tokenizer needs no vocabulary file. Only quoted text in the prompt
+        # reaches this encoder (the pipeline's glyph extraction); without quotes it is skipped.
+        "tokenizer_2": Component(T, "ByT5Tokenizer"),
+        "text_encoder_2": BYT5_SMALL_GLYPH,
     },
     "svd": {},
 }

@@ -61,7 +61,10 @@ def call_kwargs(built: Any, workload: dict[str, Any], *, device: Any) -> dict[st
         return kwargs
     if image is not None:
         kwargs["image"] = image
-    kwargs["guidance_scale"] = guidance
+    if s.guidance == "guider":
+        _set_guider(built.pipe, guidance)
+    else:
+        kwargs["guidance_scale"] = guidance
     if built.embeddings == "text_encoder":
         kwargs.update(prompt=prompt, num_videos_per_prompt=videos)
         if s.negatives:
@@ -72,6 +75,13 @@ def call_kwargs(built: Any, workload: dict[str, Any], *, device: Any) -> dict[st
     if s.negatives:
         kwargs.update(_embeds(built, str(workload.get("negative_prompt") or ""), "negative_", videos, device))
     return kwargs
+
+
+def _set_guider(pipe: Any, guidance: float) -> None:
+    """Give a guider pipeline (HunyuanVideo-1.5) the workload's guidance scale: a copy of its guider
+    with that ``guidance_scale`` (1.0 turns classifier-free guidance off: one forward per step)."""
+    if float(getattr(pipe.guider, "guidance_scale", guidance)) != guidance:
+        pipe.guider = pipe.guider.new(guidance_scale=guidance)
 
 
 def _as_tensor(image: Any, size: int) -> Any:
@@ -92,9 +102,15 @@ def _embeds(built: Any, text: str, prefix: str, videos: int, device: Any) -> dic
     out = pseudo_text(text, seq_len=shape["seq_len"], dim=shape["dim"], dtype=built.denoiser.dtype,
                       device=device, batch=videos, mask=s.mask, pooled_dim=shape.get("pooled_dim"),
                       zero_pad=s.zero_pad)
-    kwargs = {f"{prefix}prompt_embeds": out["embeds"]}
+    embeds_key, mask_key = s.embeds_kwargs
+    kwargs = {f"{prefix}{embeds_key}": out["embeds"]}
     if "mask" in out:
-        kwargs[f"{prefix}prompt_attention_mask"] = out["mask"]
+        kwargs[f"{prefix}{mask_key}"] = out["mask"]
     if "pooled" in out:
         kwargs[f"{prefix}pooled_prompt_embeds"] = out["pooled"]
+    if s.embeds_2_kwargs:  # a second sequence, seeded apart from the first
+        second = pseudo_text(f"{text}\x00second", seq_len=shape["seq_len_2"], dim=shape["dim_2"],
+                             dtype=built.denoiser.dtype, device=device, batch=videos, mask=s.mask)
+        embeds_key, mask_key = s.embeds_2_kwargs
+        kwargs.update({f"{prefix}{embeds_key}": second["embeds"], f"{prefix}{mask_key}": second["mask"]})
     return kwargs

@@ -30,8 +30,9 @@ class Component:
         return replace(self, kwargs={**self.kwargs, **changes})
 
     def is_model(self) -> bool:
-        """Whether this component holds weights (an ``nn.Module``), not a scheduler, processor or tokenizer."""
-        return self.config_cls is not None or not self.cls.endswith(("Scheduler", "Processor", "Tokenizer"))
+        """Whether this component holds weights (an ``nn.Module``), not a scheduler, processor, tokenizer or guider."""
+        return self.config_cls is not None or not self.cls.endswith(("Scheduler", "Processor", "Tokenizer",
+                                                                     "Guidance"))
 
 
 def resolve_class(library: str, name: str) -> type:

@@ -21,7 +21,7 @@ from typing import Any
 #: How each family's denoiser takes its latent: channels before frames (``BCFHW``), frames before
 #: channels (``BFCHW``: CogVideoX's transformer and SVD's UNet) or already patchified (``packed``,
 #: LTX-Video: batch, sequence, channels).
-LAYOUTS = {"wan": "BCFHW", "hunyuan": "BCFHW", "mochi": "BCFHW", "cogvideox": "BFCHW", "svd": "BFCHW",
+LAYOUTS = {"wan": "BCFHW", "hunyuan": "BCFHW", "hunyuan15": "BCFHW", "mochi": "BCFHW", "cogvideox": "BFCHW", "svd": "BFCHW",
            "ltx": "packed"}
 
 

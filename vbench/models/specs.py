@@ -38,6 +38,16 @@ class FamilySpec:
     image_method: str | None = None
     #: pipeline components holding the conditioning encoders' weights (recorded in ``model_info.text_encoder``)
     encoders: tuple[str, ...] = ("text_encoder",)
+    #: the ``__call__`` keywords of the prompt embeddings and their mask (``negative_`` is prefixed for negatives)
+    embeds_kwargs: tuple[str, str] = ("prompt_embeds", "prompt_attention_mask")
+    #: a second text sequence (HunyuanVideo-1.5's ByT5 glyph embeddings): its width's denoiser config key,
+    #: published length and keywords; None: one sequence
+    text_2_dim_key: str | None = None
+    seq_len_2: int = 0
+    embeds_2_kwargs: tuple[str, str] | None = None
+    #: how the workload's guidance scale reaches the pipeline: "kwarg" (``guidance_scale=``) or "guider"
+    #: (the pipeline's ``guider`` component is replaced by one with that ``guidance_scale``)
+    guidance: str = "kwarg"
 
 
 #: Sequence length used by every tiny pipeline (FACTS.md: embeddings of shape (1, 16, dim)).
@@ -60,6 +70,16 @@ SPECS: dict[str, FamilySpec] = {
                           text_dim_key="text_embed_dim", seq_len=256, mask="long",
                           pooled_dim_key="pooled_projection_dim", negatives=False,
                           layer_keys=("num_layers", "num_single_layers"), encoders=("text_encoder", "text_encoder_2")),
+    # Qwen2.5-VL-7B hidden states (1000 tokens after the system-prompt crop) + ByT5 glyph embeddings
+    # (256 tokens), integer masks (pipeline_hunyuan_video1_5.py); guidance through its `guider`, no step
+    # callback (steps are marked at each `scheduler.step`).
+    "hunyuan15": FamilySpec("hunyuan15", "HunyuanVideo15Pipeline", "transformer",
+                            ("tokenizer", "text_encoder", "tokenizer_2", "text_encoder_2"),
+                            text_dim_key="text_embed_dim", seq_len=1000, mask="long",
+                            encoders=("text_encoder", "text_encoder_2"),
+                            embeds_kwargs=("prompt_embeds", "prompt_embeds_mask"),
+                            text_2_dim_key="text_embed_2_dim", seq_len_2=256,
+                            embeds_2_kwargs=("prompt_embeds_2", "prompt_embeds_mask_2"), guidance="guider"),
     # T5-XXL, 256 tokens, boolean mask (pipeline_mochi.py).
     "mochi": FamilySpec("mochi", "MochiPipeline", "transformer", ("tokenizer", "text_encoder"),
                         text_dim_key="text_embed_dim", seq_len=256, seq_len_key="max_sequence_length",
@@ -92,7 +112,8 @@ def spec(family: str) -> FamilySpec:
 
 
 def text_shape(family: str, denoiser_config: dict, *, tiny: bool) -> dict | None:
-    """Shape of the prompt conditioning for a denoiser config: ``{"seq_len", "dim", "pooled_dim"}``.
+    """Shape of the prompt conditioning for a denoiser config: ``{"seq_len", "dim", "pooled_dim"}``
+    (plus ``"seq_len_2"``, ``"dim_2"`` for a second sequence).
 
     ``None`` for SVD (conditioned on an image, not text).
     """
@@ -103,4 +124,7 @@ def text_shape(family: str, denoiser_config: dict, *, tiny: bool) -> dict | None
     if s.seq_len_key and denoiser_config.get(s.seq_len_key):
         seq_len = int(denoiser_config[s.seq_len_key])
     pooled = int(denoiser_config[s.pooled_dim_key]) if s.pooled_dim_key else None
-    return {"seq_len": seq_len, "dim": int(denoiser_config[s.text_dim_key]), "pooled_dim": pooled}
+    shape = {"seq_len": seq_len, "dim": int(denoiser_config[s.text_dim_key]), "pooled_dim": pooled}
+    if s.text_2_dim_key:
+        shape.update(seq_len_2=TINY_SEQ_LEN if tiny else s.seq_len_2, dim_2=int(denoiser_config[s.text_2_dim_key]))
+    return shape

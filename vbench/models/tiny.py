@@ -82,6 +82,19 @@ TINY: dict[str, dict[str, Component]] = {
             temporal_compression_ratio=4, mid_block_add_attention=True)),
         "scheduler": Component(D, "FlowMatchEulerDiscreteScheduler", dict(shift=7.0)),
     },
+    # diffusers' HunyuanVideo15Pipeline test: 4 latent + 4 image-latent + 1 mask channels in, a 4x / 2x VAE
+    "hunyuan15": {
+        "transformer": Component(D, "HunyuanVideo15Transformer3DModel", dict(
+            in_channels=9, out_channels=4, num_attention_heads=2, attention_head_dim=8, num_layers=1,
+            num_refiner_layers=1, mlp_ratio=2.0, patch_size=1, patch_size_t=1, text_embed_dim=16,
+            text_embed_2_dim=32, image_embed_dim=12, rope_axes_dim=(2, 2, 4), target_size=16, task_type="t2v")),
+        "vae": Component(D, "AutoencoderKLHunyuanVideo15", dict(
+            in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(16, 16), layers_per_block=1,
+            spatial_compression_ratio=4, temporal_compression_ratio=2, downsample_match_channel=False,
+            upsample_match_channel=False)),
+        "scheduler": Component(D, "FlowMatchEulerDiscreteScheduler", dict(shift=7.0)),
+        "guider": Component(D, "ClassifierFreeGuidance", dict(guidance_scale=6.0)),
+    },
     "mochi": {
         "transformer": Component(D, "MochiTransformer3DModel", dict(
             patch_size=2, num_attention_heads=2, attention_head_dim=8, num_layers=2, pooled_projection_dim=16,

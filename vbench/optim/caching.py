@@ -39,9 +39,10 @@ from vbench.scenario.caches import CONFIG_CLASSES
 #: into tokens (the skip works on the frequencies of a [B, C, F, H, W] or [B, F, C, H, W] latent).
 NO_BATCH_SKIP = {"wan": "the wan pipeline runs the unconditional pass as its own forward",
                  "hunyuan": "the hunyuan pipeline runs the unconditional pass as its own forward",
+                 "hunyuan15": "the hunyuan15 pipeline's guider runs the unconditional pass as its own forward",
                  "ltx": "the ltx pipeline packs its latents into tokens, and the skip filters a 5-D latent"}
 #: FasterCache ``tensor_format`` per family latent layout (``vbench.models.latents``).
-TENSOR_FORMATS = {"wan": "BCFHW", "hunyuan": "BCFHW", "mochi": "BCFHW", "ltx": "BCFHW", "cogvideox": "BFCHW"}
+TENSOR_FORMATS = {"wan": "BCFHW", "hunyuan": "BCFHW", "hunyuan15": "BCFHW", "mochi": "BCFHW", "ltx": "BCFHW", "cogvideox": "BFCHW"}
 #: PAB with no options: every other block's spatial attention reused (diffusers' docs' example).
 PAB_DEFAULT = {"spatial_attention_block_skip_range": 2}
 

@@ -59,6 +59,10 @@ FAMILIES: dict[str, Family] = {
                   i2v_pipeline="StableVideoDiffusionPipeline"),
     "hunyuan": Family("hunyuan", "HunyuanVideoPipeline", FrameRule(4), 16,
                       i2v_pipeline="HunyuanVideoImageToVideoPipeline"),
+    # HunyuanVideo-1.5: a 16x / 4x VAE, patch 1 (the tiny VAE is 4x / 2x, which the same rule satisfies).
+    # Text-to-video only here: its image-to-video pipeline takes no height or width (it buckets the size
+    # from the image and target_size), so a workload's size would not be the size generated.
+    "hunyuan15": Family("hunyuan15", "HunyuanVideo15Pipeline", FrameRule(4), 16),
     # Mochi's schedule divides by (steps - 1)
     "mochi": Family("mochi", "MochiPipeline", FrameRule(6), 16, min_steps=2),
 }
@@ -74,6 +78,7 @@ ARCH_MODELS: dict[str, str] = {
     "CogVideoX-5b": "cogvideox",
     "LTX-Video": "ltx",
     "HunyuanVideo": "hunyuan",
+    "HunyuanVideo-1.5-480p-T2V": "hunyuan15",
     "Mochi-1": "mochi",
     "SVD-XT": "svd",
 }
