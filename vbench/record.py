@@ -188,6 +188,15 @@ class Flops(TypedDict, total=False):
     unavailable: Unavailable
 
 
+class AudioOutput(TypedDict, total=False):
+    """The sound a pipeline made with the video (LTX-2), from the last timed call."""
+
+    shape: list[int]  #: (batch, channels, samples)
+    sample_rate: int | None  #: the vocoder's output rate, Hz
+    seconds: float | None  #: samples / sample_rate
+    hash: str  #: sha256 of the float32 samples
+
+
 class Outputs(TypedDict, total=False):
     video: str | None  #: sha256 of the stored uint8 video (``vbench.store.videos``)
     shape: list[int]
@@ -195,6 +204,7 @@ class Outputs(TypedDict, total=False):
     hashes: list[str]  #: the video of every timed call
     nondeterministic: bool
     stored: bool
+    audio: AudioOutput  #: only where the pipeline returns audio
 
 
 class Score(TypedDict, total=False):
@@ -408,7 +418,8 @@ STAGE_TIMES = "timing.stages"
 ALLOCATOR_STAGES = "memory.allocator.stages"
 HOST_STAGES = "memory.host.stages"
 #: The stages the harness times, in pipeline order (a family may add others).
-STAGES = ("text_encode", "image_encode", "prepare_latents", "vae_encode", "denoise", "vae_decode", "postprocess")
+STAGES = ("text_encode", "text_connect", "image_encode", "prepare_latents", "vae_encode", "denoise", "vae_decode",
+          "audio_decode", "vocode", "postprocess")
 
 Kind = Literal["samples", "value", "score"]
 Group = Literal["timing", "memory", "energy", "flops", "quality"]
@@ -472,6 +483,9 @@ METRICS: tuple[Metric, ...] = (
     _timing("vae_encode", f"{STAGE_TIMES}.vae_encode", "s", "VAE encode (conditioning image)"),
     _timing("denoise", f"{STAGE_TIMES}.denoise", "s", "Denoise"),
     _timing("vae_decode", f"{STAGE_TIMES}.vae_decode", "s", "VAE decode"),
+    _timing("text_connect", f"{STAGE_TIMES}.text_connect", "s", "Text connectors (LTX-2)"),
+    _timing("audio_decode", f"{STAGE_TIMES}.audio_decode", "s", "Audio VAE decode"),
+    _timing("vocode", f"{STAGE_TIMES}.vocode", "s", "Vocoder"),
     Metric("load_time", "timing.load_s", "s", False, "Model load", "value", "timing"),
     Metric("first_call", "timing.first_call_s", "s", False, "First call (cold)", "value", "timing"),
     Metric("peak_memory", "memory.peak.bytes", "bytes", False, "Peak memory", "value", "memory",

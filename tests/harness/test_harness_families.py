@@ -13,7 +13,7 @@ from vbench.scenario import plan
 ROOT = Path(__file__).resolve().parents[2]
 
 # the smallest call each family accepts, so every family stays within seconds on 2 cores
-SMALL = {"wan": (5, 32), "cogvideox": (9, 32), "ltx": (9, 32), "hunyuan": (5, 32), "hunyuan15": (5, 32), "mochi": (7, 32),
+SMALL = {"wan": (5, 32), "cogvideox": (9, 32), "ltx": (9, 32), "hunyuan": (5, 32), "hunyuan15": (5, 32), "ltx2": (5, 32), "mochi": (7, 32),
          "svd": (3, 32)}
 
 

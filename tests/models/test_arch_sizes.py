@@ -23,6 +23,7 @@ def test_the_table_is_what_arch_builds(name):
     model = {"family": ARCH_MODELS[name], "source": "arch", "name": name}
     counted = parameter_counts(model)
     assert (counted["denoiser"], counted["vae"]) == (ARCH_SIZES[name]["denoiser"], ARCH_SIZES[name]["vae"])
+    assert counted.get("other", {}) == ARCH_SIZES[name].get("other", {})
     assert text_encoder_counts(model) == ARCH_SIZES[name]["text_encoders"]
 
 

@@ -33,6 +33,8 @@ PUBLISHED = [
      "CompVis/stable-diffusion README: '123M text encoder' (CLIP ViT-L/14)"),
     ("HunyuanVideo-1.5-480p-T2V", "text_encoder", "Qwen2_5_VLTextModel", 7.61 * B - 152064 * 3584,
      "Qwen/Qwen2.5-7B model card (the language model of Qwen2.5-VL-7B): 7.61 B, less its untied 152064 x 3584 lm_head"),
+    ("LTX-2", "text_encoder", "Gemma3ForConditionalGeneration", 12.2 * B,
+     "google/gemma-3-12b-it on the Hugging Face hub: 12.2B params (language model and SigLIP vision tower)"),
     ("SVD-XT", "image_encoder", "CLIPVisionModelWithProjection", 632.08e6,
      "open_clip docs/model_profile.csv: ViT-H-14 image tower 632.08 M"),
 ]
@@ -226,3 +228,29 @@ def test_hunyuan15_full_encoders_run_the_chat_template_and_the_glyph_encoder(mon
     assert 5 < int(mask.sum()) < 100 and mask[0, 0] == 1 and mask[0, -1] == 0
     assert int(glyph_mask.sum()) > 0 and int(no_glyph_mask.sum()) == 0 and not no_glyph.any()
     assert torch.isfinite(embeds).all() and embeds.float().std() > 0
+
+
+def test_ltx2_gemma_path_pads_left_and_stacks_every_layer():
+    """LTX-2's own ``_get_gemma_prompt_embeds`` on a reduced Gemma 3 (2 layers, 64 wide, small vision tower):
+    the hash tokenizer pads on the left as the pipeline asks, and the embedding stacks all 3 hidden states."""
+    from types import SimpleNamespace
+
+    from diffusers import LTX2Pipeline
+
+    from vbench.models.components import make
+
+    gemma = ENCODERS["ltx2"]["text_encoder"]
+    reduced = gemma.with_kwargs(
+        text_config={**gemma.kwargs["text_config"], "vocab_size": 262208, "hidden_size": 64, "intermediate_size": 64,
+                     "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 32},
+        vision_config={**gemma.kwargs["vision_config"], "hidden_size": 32, "intermediate_size": 32,
+                       "num_hidden_layers": 1, "num_attention_heads": 2})
+    torch.manual_seed(0)
+    fake = SimpleNamespace(tokenizer=make(ENCODERS["ltx2"]["tokenizer"]), text_encoder=make(reduced).eval(),
+                           _execution_device=torch.device("cpu"))
+    with torch.no_grad():
+        embeds, mask = LTX2Pipeline._get_gemma_prompt_embeds(fake, "a drummer on a rooftop", max_sequence_length=64)
+    assert fake.tokenizer.padding_side == "left"
+    assert embeds.shape == (1, 64, 64 * 3)
+    assert mask.tolist() == [[0] * 58 + [1] * 6]  # <bos> + 5 words, at the end
+    assert torch.isfinite(embeds).all()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-#: frames per family: 4k+1 (Wan, LTX, Hunyuan, HunyuanVideo-1.5), 8k+1 (CogVideoX: its VAE turns other 4k+1 counts
+#: frames per family: 4k+1 (Wan, LTX, Hunyuan, HunyuanVideo-1.5, LTX-2), 8k+1 (CogVideoX: its VAE turns other 4k+1 counts
 #: into 8k), 6k+1 (Mochi), any >= 2 (SVD: one frame fails inside the pipeline).
-FRAMES = {"wan": 5, "cogvideox": 9, "ltx": 5, "svd": 3, "hunyuan": 5, "hunyuan15": 5, "mochi": 7}
+FRAMES = {"wan": 5, "cogvideox": 9, "ltx": 5, "svd": 3, "hunyuan": 5, "hunyuan15": 5, "ltx2": 5, "mochi": 7}
 
 
 def workload(family: str, **changes) -> dict:

@@ -68,14 +68,16 @@ def handle(args) -> int:
 
 def _models_table(with_params: bool) -> Table:
     t = Table(title="published architectures (source: arch; text encoders at full size unless text_encoder: pseudo)")
-    for col in ("name", "family", "denoiser params", "vae params", "text encoder params"):
+    for col in ("name", "family", "denoiser params", "vae params", "text encoder params", "other weights"):
         t.add_column(col)
     from vbench.scenario.arch_sizes import ARCH_SIZES  # data, checked against the built models by a test
 
     for name, family in ARCH_MODELS.items():
         c = ARCH_SIZES.get(name, {}) if with_params else {}
         text = " + ".join(f"{_billions(e['parameters'])} ({e['class']})" for e in c.get("text_encoders", {}).values())
-        t.add_row(name, family, *(_billions(c[k]) if c.get(k) else "—" for k in ("denoiser", "vae")), text or "—")
+        other = " + ".join(f"{_billions(n)} ({k})" for k, n in c.get("other", {}).items())
+        t.add_row(name, family, *(_billions(c[k]) if c.get(k) else "—" for k in ("denoiser", "vae")), text or "—",
+                  other or "—")
     return t
 
 

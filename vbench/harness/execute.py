@@ -152,6 +152,8 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
         record["timing"]["unavailable"]["load_s"] = "the pipeline was built by the caller (vbench.measure_pipeline)"
     if runner.experts is not None:
         record["experts"] = runner.experts
+    if runner.last_audio is not None:
+        record["outputs"]["audio"] = runner.last_audio
     if built.image_info is not None:
         record["image"] = built.image_info
     if runner.latent_shape is not None:
@@ -234,6 +236,7 @@ class CallRunner:
         self.latent_shape: list[int] | None = None  #: the first denoiser forward's latent
         self.forwards_per_call: int | None = None
         self.last_video = None
+        self.last_audio: dict | None = None  #: the sound of the last call, where the pipeline makes one
         self.stopped: dict | None = None  #: why the measuring loop stopped (:func:`enough`)
         self.experts: dict | None = None  #: a two-expert pipeline: which expert ran when (last call)
 
@@ -269,6 +272,9 @@ class CallRunner:
                                        getattr(self.built.pipe.config, "boundary_ratio", None))
         # only the newest video is kept (a 480x832x81 float video is ~400 MB); each call keeps its hash
         self.last_video = to_uint8(out.frames if hasattr(out, "frames") else out[0])
+        audio = getattr(out, "audio", None)
+        if audio is not None:
+            self.last_audio = audio_output(audio, getattr(getattr(self.built.pipe, "vocoder", None), "config", None))
         return {"timing": result.timing, "memory": result.memory, "energy": result.energy,
                 "video_hash": video_hash(self.last_video),
                 "steps_tracked": self.step_marker is not None, "steps_marked_by": self.step_marker}
@@ -303,6 +309,20 @@ def weight_bytes(built: Any) -> dict[str, Any]:
     out["total_bytes"] = sum(out.values())
     out["denoiser_bytes"] = out.get(f"{built.denoiser_attr}_bytes")
     return out
+
+
+def audio_output(audio: Any, vocoder_config: Any) -> dict[str, Any]:
+    """The record's ``outputs.audio`` of a returned waveform (batch, channels, samples)."""
+    import hashlib
+
+    import numpy as np
+
+    samples = np.ascontiguousarray(np.asarray(audio.float().cpu() if hasattr(audio, "float") else audio,
+                                              dtype=np.float32))
+    rate = getattr(vocoder_config, "output_sampling_rate", None) if vocoder_config is not None else None
+    return {"shape": [int(x) for x in samples.shape], "sample_rate": None if rate is None else int(rate),
+            "seconds": None if not rate else samples.shape[-1] / float(rate),
+            "hash": hashlib.sha256(samples.tobytes()).hexdigest()}
 
 
 def _outputs(video, hashes: list[str], outputs_dir: str | None) -> dict[str, Any]:

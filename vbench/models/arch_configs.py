@@ -160,6 +160,57 @@ ARCH_CONFIGS: dict[str, dict[str, Component | object]] = {
             use_dynamic_shifting=True, base_shift=0.95, max_shift=2.05, base_image_seq_len=1024,
             max_image_seq_len=4096, shift_terminal=0.1)),
     },
+    # LTX-2 (2.0, ltx-2-19b-dev): convert_ltx2_to_diffusers.py, version "2.0": get_ltx2_transformer_config,
+    # get_ltx2_video_vae_config, get_ltx2_audio_vae_config, get_ltx2_vocoder_config, get_ltx2_connectors_config
+    # (values below) and its dev scheduler (dynamic shifting 0.95..2.05, shift_terminal 0.1). One 48-block
+    # transformer makes the 8x/32x video latent and a 4x audio latent; the audio VAE decodes a 64-bin mel
+    # spectrogram, which the vocoder turns into 24 kHz stereo.
+    "LTX-2": {
+        "transformer": Component(D, "LTX2VideoTransformer3DModel", dict(
+            in_channels=128, out_channels=128, patch_size=1, patch_size_t=1, num_attention_heads=32,
+            attention_head_dim=128, cross_attention_dim=4096, vae_scale_factors=(8, 32, 32), pos_embed_max_pos=20,
+            base_height=2048, base_width=2048, gated_attn=False, cross_attn_mod=False, audio_in_channels=128,
+            audio_out_channels=128, audio_patch_size=1, audio_patch_size_t=1, audio_num_attention_heads=32,
+            audio_attention_head_dim=64, audio_cross_attention_dim=2048, audio_scale_factor=4,
+            audio_pos_embed_max_pos=20, audio_sampling_rate=16000, audio_hop_length=160, audio_gated_attn=False,
+            audio_cross_attn_mod=False, num_layers=48, activation_fn="gelu-approximate",
+            qk_norm="rms_norm_across_heads", norm_elementwise_affine=False, norm_eps=1e-6, caption_channels=3840,
+            attention_bias=True, attention_out_bias=True, rope_theta=10000.0, rope_double_precision=True,
+            causal_offset=1, timestep_scale_multiplier=1000, cross_attn_timestep_scale_multiplier=1000,
+            rope_type="split", use_prompt_embeddings=True, perturbed_attn=False)),
+        "connectors": Component("diffusers.pipelines.ltx2", "LTX2TextConnectors", dict(
+            caption_channels=3840, text_proj_in_factor=49, video_connector_num_attention_heads=30,
+            video_connector_attention_head_dim=128, video_connector_num_layers=2,
+            video_connector_num_learnable_registers=128, video_gated_attn=False,
+            audio_connector_num_attention_heads=30, audio_connector_attention_head_dim=128,
+            audio_connector_num_layers=2, audio_connector_num_learnable_registers=128, audio_gated_attn=False,
+            connector_rope_base_seq_len=4096, rope_theta=10000.0, rope_double_precision=True,
+            causal_temporal_positioning=False, rope_type="split", per_modality_projections=False, proj_bias=False)),
+        "vae": Component(D, "AutoencoderKLLTX2Video", dict(
+            in_channels=3, out_channels=3, latent_channels=128, block_out_channels=(256, 512, 1024, 2048),
+            down_block_types=("LTX2VideoDownBlock3D",) * 4, decoder_block_out_channels=(256, 512, 1024),
+            layers_per_block=(4, 6, 6, 2, 2), decoder_layers_per_block=(5, 5, 5, 5),
+            spatio_temporal_scaling=(True,) * 4, decoder_spatio_temporal_scaling=(True,) * 3,
+            decoder_inject_noise=(False,) * 4,
+            downsample_type=("spatial", "temporal", "spatiotemporal", "spatiotemporal"),
+            upsample_type=("spatiotemporal",) * 3, upsample_residual=(True,) * 3, upsample_factor=(2, 2, 2),
+            timestep_conditioning=False, patch_size=4, patch_size_t=1, resnet_norm_eps=1e-6, encoder_causal=True,
+            decoder_causal=False, encoder_spatial_padding_mode="zeros", decoder_spatial_padding_mode="reflect",
+            spatial_compression_ratio=32, temporal_compression_ratio=8)),
+        "audio_vae": Component(D, "AutoencoderKLLTX2Audio", dict(
+            base_channels=128, output_channels=2, ch_mult=(1, 2, 4), num_res_blocks=2, attn_resolutions=None,
+            in_channels=2, resolution=256, latent_channels=8, norm_type="pixel", causality_axis="height",
+            dropout=0.0, mid_block_add_attention=False, sample_rate=16000, mel_hop_length=160, is_causal=True,
+            mel_bins=64, double_z=True)),
+        "vocoder": Component("diffusers.pipelines.ltx2.vocoder", "LTX2Vocoder", dict(
+            in_channels=128, hidden_channels=1024, out_channels=2, upsample_kernel_sizes=[16, 15, 8, 4, 4],
+            upsample_factors=[6, 5, 2, 2, 2], resnet_kernel_sizes=[3, 7, 11], resnet_dilations=[[1, 3, 5]] * 3,
+            act_fn="leaky_relu", leaky_relu_negative_slope=0.1, antialias=False, final_act_fn="tanh",
+            final_bias=True, output_sampling_rate=24000)),
+        "scheduler": Component(D, "FlowMatchEulerDiscreteScheduler", dict(
+            use_dynamic_shifting=True, base_shift=0.95, max_shift=2.05, base_image_seq_len=1024,
+            max_image_seq_len=4096, shift_terminal=0.1)),
+    },
     # HunyuanVideo (13B): convert_hunyuan_video_to_diffusers.py builds HunyuanVideoTransformer3DModel() and
     # AutoencoderKLHunyuanVideo() (values below) and FlowMatchEulerDiscreteScheduler(shift=7.0).
     "HunyuanVideo": {
@@ -249,6 +300,7 @@ PUBLISHED_PARAMS: dict[str, tuple[float, float, str]] = {
     "CogVideoX-2b": (1.69e9, 0.01, "released transformer, 3.39 GB in fp16 (the name says 2B)"),
     "CogVideoX-5b": (5e9, 0.15, "name / CogVideoX README: 5B"),
     "LTX-Video": (2e9, 0.05, "LTX-Video README: 2B DiT"),
+    "LTX-2": (19e9, 0.01, "name of the released checkpoint: ltx-2-19b-dev (video and audio streams of one transformer)"),
     "HunyuanVideo": (13e9, 0.05, "HunyuanVideo README: 13B"),
     "HunyuanVideo-1.5-480p-T2V": (8.3e9, 0.05, "HunyuanVideo-1.5 README: an 8.3B-parameter DiT"),
     "Mochi-1": (10e9, 0.05, "Mochi-1 README: 10B AsymmDiT"),

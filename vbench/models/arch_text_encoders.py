@@ -87,6 +87,24 @@ BYT5_SMALL_GLYPH = Component(T, "T5EncoderModel", dict(
     layer_norm_epsilon=1e-6, feed_forward_proj="gated-gelu", tie_word_embeddings=False,
     pad_token_id=0, eos_token_id=1), config_cls="T5Config")
 
+#: LTX-2's text encoder, google/gemma-3-12b-it (Gemma3ForConditionalGeneration: the language model and its
+#: SigLIP vision tower). The conversion script fixes the text width (caption_channels 3840) and depth
+#: (text_proj_in_factor 49 = 48 layers + embeddings); the other values are the public config.json of
+#: gemma-3-12b-it: FFN 15360, 16 heads x 256 with 8 KV heads, a 1024-token sliding window on five of every
+#: six layers, linear RoPE scaling 8 on the global ones; SigLIP-so400m 1152 wide, 27 layers, 896 px.
+GEMMA3_12B = Component(T, "Gemma3ForConditionalGeneration", dict(
+    text_config=dict(vocab_size=262208, hidden_size=3840, intermediate_size=15360, num_hidden_layers=48,
+                     num_attention_heads=16, num_key_value_heads=8, head_dim=256, query_pre_attn_scalar=256,
+                     sliding_window=1024, rms_norm_eps=1e-6, hidden_activation="gelu_pytorch_tanh",
+                     max_position_embeddings=131072,
+                     rope_parameters={"sliding_attention": {"rope_type": "default", "rope_theta": 10000.0},
+                                      "full_attention": {"rope_type": "linear", "factor": 8.0,
+                                                         "rope_theta": 1000000.0}}),
+    vision_config=dict(hidden_size=1152, intermediate_size=4304, num_hidden_layers=27, num_attention_heads=16,
+                       image_size=896, patch_size=14, vision_use_head=False),
+    mm_tokens_per_image=256, boi_token_index=255999, eoi_token_index=256000, image_token_index=262144,
+    eos_token_id=[1, 106]), config_cls="Gemma3Config")
+
 _T5_WORDS = 32000  # t5-v1_1 sentencepiece pieces; ids 32000..32127 are the <extra_id_*> sentinels
 _UMT5_WORDS = 256000  # umT5 sentencepiece pieces; the rest of the 256384 rows are sentinels and padding
 
@@ -120,6 +138,12 @@ ENCODERS: dict[str, dict[str, Component]] = {
         # reaches this encoder (the pipeline's glyph extraction); without quotes it is skipped.
         "tokenizer_2": Component(T, "ByT5Tokenizer"),
         "text_encoder_2": BYT5_SMALL_GLYPH,
+    },
+    "ltx2": {
+        # Gemma ids: 0 <pad>, 1 <eos>, 2 <bos>; the pipeline pads on the left to 1024 tokens
+        "tokenizer": Component(V, "HashTokenizer", dict(vocab_size=262208, model_max_length=1024, pad_id=0,
+                                                        bos_id=2, content_ids=(107, 255999))),
+        "text_encoder": GEMMA3_12B,
     },
     "svd": {},
 }

@@ -53,7 +53,7 @@ def build_pipeline(model: dict[str, Any], *, device: Any = "cpu", dtype: Any = N
 
     from vbench.models.arch import build_arch, build_tiny
     from vbench.models.pipeline_handle import finish
-    from vbench.models.specs import spec, text_shape
+    from vbench.models.specs import spec, text_config, text_shape
 
     dtype = as_dtype(dtype)
     device = torch.device(device)
@@ -74,7 +74,7 @@ def build_pipeline(model: dict[str, Any], *, device: Any = "cpu", dtype: Any = N
     else:
         raise UnsupportedError(f"unknown model source {source!r}; known: {', '.join(SOURCES)}")
     s = spec(family)
-    text = text_shape(family, dict(getattr(pipe, s.denoiser_attr).config), tiny=tiny_sized)
+    text = text_shape(family, text_config(pipe, family), tiny=tiny_sized)
     has_text = bool(s.text_components) and all(getattr(pipe, c, None) is not None for c in s.text_components)
     return finish(pipe, family=family, source=source, name=model.get("name"),
                   embeddings="text_encoder" if has_text else "pseudo",
@@ -91,12 +91,12 @@ def wrap_pipeline(pipe: Any, *, name: str | None = None) -> Any:
     """
     from vbench.models.pipeline_handle import finish
     from vbench.models.pretrained import pipeline_family
-    from vbench.models.specs import spec, text_shape
+    from vbench.models.specs import spec, text_config, text_shape
 
     family = pipeline_family(pipe)
     s = spec(family)
     config = dict(getattr(pipe, s.denoiser_attr).config)
-    text = text_shape(family, config, tiny=_is_tiny_config(family, config))
+    text = text_shape(family, text_config(pipe, family), tiny=_is_tiny_config(family, config))
     has_text = bool(s.text_components) and all(getattr(pipe, c, None) is not None for c in s.text_components)
     return finish(pipe, family=family, source="object", name=name or getattr(pipe, "name_or_path", None),
                   embeddings="text_encoder" if has_text else "pseudo", load_s=0.0, text=text,
@@ -146,7 +146,9 @@ def _is_tiny_config(family: str, config: dict[str, Any]) -> bool:
 
 
 def parameter_counts(model: dict[str, Any]) -> dict[str, int]:
-    """``{"denoiser": n, "vae": n}`` for ``model``, computed on the meta device (no weight memory).
+    """``{"denoiser": n, "vae": n}`` for ``model``, computed on the meta device (no weight memory);
+    ``arch`` and ``tiny`` add ``"other": {component: n}`` for the other weighted components where there
+    are any (LTX-2's text connectors, audio VAE and vocoder; Wan2.2-A14B's second expert; an I2V image encoder).
 
     For ``hub`` and ``local`` only the component configs are read (from the cache when offline).
     The text encoders are counted by :func:`text_encoder_counts`.
@@ -162,10 +164,18 @@ def parameter_counts(model: dict[str, Any]) -> dict[str, int]:
         from vbench.models.pretrained import config_counts
 
         return config_counts(model, model["family"])
+    from vbench.models.components import Component
+
     family, parts = _component_data(model)
-    denoiser = on_meta(parts[spec(family).denoiser_attr], include_buffers=True)
+    s = spec(family)
+    denoiser = on_meta(parts[s.denoiser_attr], include_buffers=True)
     vae = on_meta(parts["vae"], include_buffers=True)
-    return {"denoiser": count_parameters(denoiser), "vae": count_parameters(vae)}
+    counts: dict[str, Any] = {"denoiser": count_parameters(denoiser), "vae": count_parameters(vae)}
+    other = {name: count_parameters(on_meta(c, include_buffers=True)) for name, c in parts.items()
+             if isinstance(c, Component) and c.is_model() and name not in (s.denoiser_attr, "vae", *s.encoders)}
+    if other:
+        counts["other"] = other
+    return counts
 
 
 def text_encoder_counts(model: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -64,7 +64,8 @@ def call_kwargs(built: Any, workload: dict[str, Any], *, device: Any) -> dict[st
     if s.guidance == "guider":
         _set_guider(built.pipe, guidance)
     else:
-        kwargs["guidance_scale"] = guidance
+        kwargs.update({key: guidance for key in s.guidance_kwargs})
+    kwargs.update(dict(s.call_extras))
     if built.embeddings == "text_encoder":
         kwargs.update(prompt=prompt, num_videos_per_prompt=videos)
         if s.negatives:
@@ -101,7 +102,7 @@ def _embeds(built: Any, text: str, prefix: str, videos: int, device: Any) -> dic
     shape = built.info["text"]
     out = pseudo_text(text, seq_len=shape["seq_len"], dim=shape["dim"], dtype=built.denoiser.dtype,
                       device=device, batch=videos, mask=s.mask, pooled_dim=shape.get("pooled_dim"),
-                      zero_pad=s.zero_pad)
+                      zero_pad=s.zero_pad, left=s.pad_left)
     embeds_key, mask_key = s.embeds_kwargs
     kwargs = {f"{prefix}{embeds_key}": out["embeds"]}
     if "mask" in out:

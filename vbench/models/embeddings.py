@@ -28,7 +28,8 @@ def valid_tokens(text: str, seq_len: int) -> int:
 
 
 def pseudo_text(text: str, *, seq_len: int, dim: int, dtype: Any, device: Any, batch: int = 1,
-                mask: str | None = None, pooled_dim: int | None = None, zero_pad: bool = False) -> dict[str, Any]:
+                mask: str | None = None, pooled_dim: int | None = None, zero_pad: bool = False,
+                left: bool = False) -> dict[str, Any]:
     """Seeded pseudo-embeddings of ``text``.
 
     Args:
@@ -41,6 +42,7 @@ def pseudo_text(text: str, *, seq_len: int, dim: int, dtype: Any, device: Any, b
         mask: ``"bool"`` or ``"long"`` to also return an attention mask (1 for the prompt's tokens).
         pooled_dim: width of a pooled vector to return too (HunyuanVideo's CLIP embedding).
         zero_pad: zero the positions after the prompt's tokens (Wan's handling of umT5 output).
+        left: the prompt's tokens are the last positions, the padding first (Gemma's left padding).
 
     Returns:
         ``{"embeds": (batch, seq_len, dim)}`` plus ``"mask"`` (batch, seq_len) and ``"pooled"``
@@ -60,7 +62,10 @@ def pseudo_text(text: str, *, seq_len: int, dim: int, dtype: Any, device: Any, b
     out: dict[str, Any] = {"embeds": _rows(embeds, batch, dtype, device)}
     if mask is not None:
         m = torch.zeros(seq_len, dtype=torch.long)
-        m[:n] = 1
+        if left:
+            m[seq_len - n:] = 1
+        else:
+            m[:n] = 1
         out["mask"] = _rows(m.bool() if mask == "bool" else m, batch, None, device)
     if pooled_dim:
         pooled = torch.randn(pooled_dim, generator=generator, dtype=torch.float32)

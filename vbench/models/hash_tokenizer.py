@@ -56,6 +56,10 @@ class HashTokenizer:
         self.pad_token_id, self.eos_token_id, self.bos_token_id = pad_id, eos_id, bos_id
         self._low, self._span = int(low), int(high - low)
         self.chat_prefix_tokens = chat_prefix_tokens
+        #: "right" or "left" (a pipeline may set it, as LTX-2's does); the pad and end tokens' text, which
+        #: pipelines check for before padding
+        self.padding_side = "right"
+        self.pad_token, self.eos_token = "<pad>", "</s>" if eos_id is not None else None
 
     def __repr__(self) -> str:
         return f"HashTokenizer(vocab_size={self.vocab_size}, model_max_length={self.model_max_length})"
@@ -90,8 +94,12 @@ class HashTokenizer:
             width = max(len(r) for r in rows)
         else:
             width = 0
-        masks = [[1] * len(r) + [0] * max(0, width - len(r)) for r in rows]
-        rows = [r + [self.pad_token_id] * max(0, width - len(r)) for r in rows]
+        if self.padding_side == "left":  # the prompt's ids last (Gemma's chat-style padding)
+            masks = [[0] * max(0, width - len(r)) + [1] * len(r) for r in rows]
+            rows = [[self.pad_token_id] * max(0, width - len(r)) + r for r in rows]
+        else:
+            masks = [[1] * len(r) + [0] * max(0, width - len(r)) for r in rows]
+            rows = [r + [self.pad_token_id] * max(0, width - len(r)) for r in rows]
         out = Encoding(input_ids=rows)
         if return_attention_mask is not False:
             out["attention_mask"] = masks

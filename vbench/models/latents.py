@@ -22,7 +22,7 @@ from typing import Any
 #: channels (``BFCHW``: CogVideoX's transformer and SVD's UNet) or already patchified (``packed``,
 #: LTX-Video: batch, sequence, channels).
 LAYOUTS = {"wan": "BCFHW", "hunyuan": "BCFHW", "hunyuan15": "BCFHW", "mochi": "BCFHW", "cogvideox": "BFCHW", "svd": "BFCHW",
-           "ltx": "packed"}
+           "ltx": "packed", "ltx2": "packed"}
 
 
 def _patch(config: Mapping[str, Any]) -> tuple[int, int, int]:

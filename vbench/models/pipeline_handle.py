@@ -111,7 +111,8 @@ def finish(pipe: Any, *, family: str, source: str, name: str | None, embeddings:
 
 def stage_methods(pipe: Any, family: str) -> dict[str, tuple[Any, str]]:
     """The methods timed as stages: text and image encoding where the family has them, the VAE's
-    encoding of a conditioning image (inside ``prepare_latents``) and its decode."""
+    encoding of a conditioning image (inside ``prepare_latents``) and its decode; for a pipeline that
+    makes sound (LTX-2) its text connectors, audio VAE decode and vocoder."""
     from vbench.models.specs import spec
 
     s = spec(family)
@@ -120,8 +121,14 @@ def stage_methods(pipe: Any, family: str) -> dict[str, tuple[Any, str]]:
         methods["text_encode"] = (pipe, s.encode_method)
     if s.image_method and getattr(pipe, "image_encoder", None) is not None:
         methods["image_encode"] = (pipe, s.image_method)
+    if getattr(pipe, "connectors", None) is not None:  # LTX-2's text connectors, run after the encoder
+        methods["text_connect"] = (pipe.connectors, "forward")
     methods["vae_encode"] = (pipe.vae, "encode")
     methods["vae_decode"] = (pipe.vae, "decode")
+    if getattr(pipe, "audio_vae", None) is not None:  # LTX-2's sound: mel spectrogram, then waveform
+        methods["audio_decode"] = (pipe.audio_vae, "decode")
+    if getattr(pipe, "vocoder", None) is not None:
+        methods["vocode"] = (pipe.vocoder, "forward")
     return methods
 
 

@@ -48,6 +48,14 @@ class FamilySpec:
     #: how the workload's guidance scale reaches the pipeline: "kwarg" (``guidance_scale=``) or "guider"
     #: (the pipeline's ``guider`` component is replaced by one with that ``guidance_scale``)
     guidance: str = "kwarg"
+    #: with "kwarg": every keyword that takes the workload's guidance scale (LTX-2: video and audio)
+    guidance_kwargs: tuple[str, ...] = ("guidance_scale",)
+    #: fixed ``__call__`` keywords (LTX-2: its extra guidance terms off, so guidance is plain CFG)
+    call_extras: tuple[tuple[str, object], ...] = ()
+    #: the prompt-embedding width as a product of a component's config keys, where no denoiser key holds
+    #: it (LTX-2: Gemma's hidden size x (layers + 1), read by its ``connectors``)
+    text_dim_of: tuple[str, tuple[str, ...]] | None = None
+    pad_left: bool = False  #: the prompt's tokens sit at the end of the sequence (Gemma's left padding)
 
 
 #: Sequence length used by every tiny pipeline (FACTS.md: embeddings of shape (1, 16, dim)).
@@ -80,6 +88,17 @@ SPECS: dict[str, FamilySpec] = {
                             embeds_kwargs=("prompt_embeds", "prompt_embeds_mask"),
                             text_2_dim_key="text_embed_2_dim", seq_len_2=256,
                             embeds_2_kwargs=("prompt_embeds_2", "prompt_embeds_mask_2"), guidance="guider"),
+    # Gemma 3 hidden states of every layer, stacked (width hidden x (layers + 1)), 1024 tokens, left padded,
+    # integer mask (pipeline_ltx2.py). Its spatio-temporal and modality guidance and guidance rescale are
+    # turned off, so the workload's guidance scale is plain classifier-free guidance of video and audio
+    # (one batched transformer forward per step); the published defaults add two forwards per step.
+    "ltx2": FamilySpec("ltx2", "LTX2Pipeline", "transformer", ("tokenizer", "text_encoder"),
+                       text_dim_key="text_width", seq_len=1024, mask="long", pad_left=True,
+                       guidance_kwargs=("guidance_scale", "audio_guidance_scale"),
+                       call_extras=(("stg_scale", 0.0), ("audio_stg_scale", 0.0), ("modality_scale", 1.0),
+                                    ("audio_modality_scale", 1.0), ("guidance_rescale", 0.0),
+                                    ("audio_guidance_rescale", 0.0), ("spatio_temporal_guidance_blocks", None)),
+                       text_dim_of=("connectors", ("caption_channels", "text_proj_in_factor"))),
     # T5-XXL, 256 tokens, boolean mask (pipeline_mochi.py).
     "mochi": FamilySpec("mochi", "MochiPipeline", "transformer", ("tokenizer", "text_encoder"),
                         text_dim_key="text_embed_dim", seq_len=256, seq_len_key="max_sequence_length",
@@ -109,6 +128,21 @@ def spec(family: str) -> FamilySpec:
         return SPECS[family]
     except KeyError:
         raise ValueError(f"unknown model family {family!r}; known: {', '.join(SPECS)}") from None
+
+
+def text_config(pipe: object, family: str) -> dict:
+    """The config :func:`text_shape` reads: the denoiser's, plus ``text_width`` where a component's
+    config fixes the embedding width (:attr:`FamilySpec.text_dim_of`)."""
+    s = spec(family)
+    config = dict(getattr(pipe, s.denoiser_attr).config)
+    if s.text_dim_of is not None:
+        component, keys = s.text_dim_of
+        source = getattr(pipe, component).config
+        width = 1
+        for key in keys:
+            width *= int(source[key])
+        config["text_width"] = width
+    return config
 
 
 def text_shape(family: str, denoiser_config: dict, *, tiny: bool) -> dict | None:

@@ -95,6 +95,37 @@ TINY: dict[str, dict[str, Component]] = {
         "scheduler": Component(D, "FlowMatchEulerDiscreteScheduler", dict(shift=7.0)),
         "guider": Component(D, "ClassifierFreeGuidance", dict(guidance_scale=6.0)),
     },
+    # diffusers' LTX2Pipeline test sizes; the connectors take a 32-wide, 2-layer Gemma's stacked hidden
+    # states (width 32 x 3 = 96: the test's tiny Gemma 3 is replaced by pseudo-embeddings); a 2x / 2x VAE
+    "ltx2": {
+        "transformer": Component(D, "LTX2VideoTransformer3DModel", dict(
+            in_channels=4, out_channels=4, patch_size=1, patch_size_t=1, num_attention_heads=2, attention_head_dim=8,
+            cross_attention_dim=16, audio_in_channels=4, audio_out_channels=4, audio_num_attention_heads=2,
+            audio_attention_head_dim=4, audio_cross_attention_dim=8, num_layers=2, qk_norm="rms_norm_across_heads",
+            caption_channels=32, rope_double_precision=False, rope_type="split")),
+        "connectors": Component("diffusers.pipelines.ltx2", "LTX2TextConnectors", dict(
+            caption_channels=32, text_proj_in_factor=3, video_connector_num_attention_heads=4,
+            video_connector_attention_head_dim=8, video_connector_num_layers=1,
+            video_connector_num_learnable_registers=None, audio_connector_num_attention_heads=4,
+            audio_connector_attention_head_dim=8, audio_connector_num_layers=1,
+            audio_connector_num_learnable_registers=None, connector_rope_base_seq_len=32, rope_theta=10000.0,
+            rope_double_precision=False, causal_temporal_positioning=False, rope_type="split")),
+        "vae": Component(D, "AutoencoderKLLTX2Video", dict(
+            in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(8,), decoder_block_out_channels=(8,),
+            layers_per_block=(1,), decoder_layers_per_block=(1, 1), spatio_temporal_scaling=(True,),
+            decoder_spatio_temporal_scaling=(True,), decoder_inject_noise=(False, False), downsample_type=("spatial",),
+            upsample_residual=(False,), upsample_factor=(1,), timestep_conditioning=False, patch_size=1,
+            patch_size_t=1, encoder_causal=True, decoder_causal=False)),
+        "audio_vae": Component(D, "AutoencoderKLLTX2Audio", dict(
+            base_channels=4, output_channels=2, ch_mult=(1,), num_res_blocks=1, attn_resolutions=None, in_channels=2,
+            resolution=32, latent_channels=2, norm_type="pixel", causality_axis="height", dropout=0.0,
+            mid_block_add_attention=False, sample_rate=16000, mel_hop_length=160, is_causal=True, mel_bins=8)),
+        "vocoder": Component("diffusers.pipelines.ltx2.vocoder", "LTX2Vocoder", dict(
+            in_channels=16, hidden_channels=32, out_channels=2, upsample_kernel_sizes=[4, 4], upsample_factors=[2, 2],
+            resnet_kernel_sizes=[3], resnet_dilations=[[1, 3, 5]], leaky_relu_negative_slope=0.1,
+            output_sampling_rate=16000)),
+        "scheduler": Component(D, "FlowMatchEulerDiscreteScheduler"),
+    },
     "mochi": {
         "transformer": Component(D, "MochiTransformer3DModel", dict(
             patch_size=2, num_attention_heads=2, attention_head_dim=8, num_layers=2, pooled_projection_dim=16,
@@ -162,7 +193,7 @@ def adjust(family: str, name: str, obj: Any) -> None:
     if family == "mochi" and name == "transformer":
         # Uninitialised frequencies (torch.empty-like) would make outputs depend on memory contents.
         obj.pos_frequencies.data.zero_()
-    if family == "ltx" and name == "vae":
+    if family in ("ltx", "ltx2") and name == "vae":
         # Frame-wise encoding/decoding assumes the published VAE's 8x temporal compression.
         obj.use_framewise_encoding = False
         obj.use_framewise_decoding = False

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from vbench.plan.points import Point
 
 #: The VAEs' temporal compression, from each family's published VAE config.
-TEMPORAL = {"wan": 4, "hunyuan": 4, "hunyuan15": 4, "cogvideox": 4, "mochi": 6, "ltx": 8, "svd": 1}
+TEMPORAL = {"wan": 4, "hunyuan": 4, "hunyuan15": 4, "cogvideox": 4, "mochi": 6, "ltx": 8, "ltx2": 8, "svd": 1}
 #: Height and width multiples each family's pipeline accepts without rounding (VAE x patch).
-SPATIAL = {"wan": 16, "hunyuan": 16, "hunyuan15": 16, "cogvideox": 16, "mochi": 16, "ltx": 32, "svd": 64}
+SPATIAL = {"wan": 16, "hunyuan": 16, "hunyuan15": 16, "cogvideox": 16, "mochi": 16, "ltx": 32, "ltx2": 32, "svd": 64}
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,9 @@ FAMILIES: dict[str, Family] = {
     # Text-to-video only here: its image-to-video pipeline takes no height or width (it buckets the size
     # from the image and target_size), so a workload's size would not be the size generated.
     "hunyuan15": Family("hunyuan15", "HunyuanVideo15Pipeline", FrameRule(4), 16),
+    # LTX-2: video and audio from one transformer; its published VAE compresses time 8x and space 32x,
+    # the tiny VAE 2x in both (4k+1 frames keep the tiny and published rules close).
+    "ltx2": Family("ltx2", "LTX2Pipeline", FrameRule(4), 32, full_frames=FrameRule(8)),
     # Mochi's schedule divides by (steps - 1)
     "mochi": Family("mochi", "MochiPipeline", FrameRule(6), 16, min_steps=2),
 }
@@ -77,6 +80,7 @@ ARCH_MODELS: dict[str, str] = {
     "CogVideoX-2b": "cogvideox",
     "CogVideoX-5b": "cogvideox",
     "LTX-Video": "ltx",
+    "LTX-2": "ltx2",
     "HunyuanVideo": "hunyuan",
     "HunyuanVideo-1.5-480p-T2V": "hunyuan15",
     "Mochi-1": "mochi",

@@ -18,7 +18,7 @@ from vbench.scenario.caches import MODES as CACHE_MODES
 from vbench.scenario.caches import check_options as check_cache_options
 from vbench.scenario.families import ARCH_MODELS, FAMILIES, SOURCES
 
-FamilyName = Literal["wan", "cogvideox", "ltx", "svd", "hunyuan", "hunyuan15", "mochi"]
+FamilyName = Literal["wan", "cogvideox", "ltx", "svd", "hunyuan", "hunyuan15", "ltx2", "mochi"]
 SourceName = Literal["tiny", "arch", "hub", "local", "object"]
 Precision = Literal["fp32", "fp16", "bf16", "int8-weight-only", "int8-dynamic", "fp8", "fp8-dynamic", "nf4", "dynamic"]
 FloatPrecision = Literal["fp32", "fp16", "bf16"]
