@@ -76,6 +76,10 @@ def test_families_and_architectures_that_cannot_take_an_image():
              "workload": {**DOC["workload"], "num_frames": 7, "image": "generated"}}
     said = problem(mochi)
     assert "workload.image" in said and "family 'mochi' has no image-to-video pipeline" in said and "ltx" in said
+    hunyuan15 = {**mochi, "model": {"family": "hunyuan15", "source": "tiny"},
+                 "workload": {**mochi["workload"], "num_frames": 5}}
+    said = problem(hunyuan15)  # diffusers has one; vbench does not run it, and says why
+    assert "HunyuanVideo15ImageToVideoPipeline" in said and "does not run" in said and "wan" in said
     t2v = {**DOC, "model": {"family": "wan", "source": "arch", "name": "Wan2.1-T2V-1.3B", "text_encoder": "pseudo"},
            "workload": {**DOC["workload"], "image": "generated"}}
     said = problem(t2v)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from vbench.errors import Problem, ScenarioError
 from vbench.errors_format import problems_from
 from vbench.scenario.axes import SWEEPABLE, resolve_axis
-from vbench.scenario.families import ARCH_MODELS, ARCH_SPATIAL_MULTIPLE, FAMILIES, arch_tasks
+from vbench.scenario.families import ARCH_MODELS, ARCH_SPATIAL_MULTIPLE, FAMILIES, I2V_NOT_RUN, arch_tasks
 from vbench.scenario.ids import config_identity, run_identity
 from vbench.scenario.runspec import RunSpec
 from vbench.scenario.schema import (
@@ -230,7 +230,8 @@ def _image_rules(model: ModelSpec, workload: WorkloadSettings) -> list[Problem]:
     family = FAMILIES[model.family]
     if workload.image is not None and family.i2v_pipeline is None:
         with_image = ", ".join(k for k, f in FAMILIES.items() if f.i2v_pipeline)
-        return [Problem("workload.image", f"family {model.family!r} has no image-to-video pipeline in diffusers; "
+        why = I2V_NOT_RUN.get(model.family, "has no image-to-video pipeline in diffusers")
+        return [Problem("workload.image", f"family {model.family!r} {why}; "
                                           f"allowed: no image, or a family that takes one ({with_image})")]
     if model.source != "arch":
         return []

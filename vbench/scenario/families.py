@@ -70,6 +70,13 @@ FAMILIES: dict[str, Family] = {
     "mochi": Family("mochi", "MochiPipeline", FrameRule(6), 16, min_steps=2),
 }
 
+#: Families whose diffusers image-to-video pipeline vbench does not run yet, and why.
+I2V_NOT_RUN: dict[str, str] = {
+    "hunyuan15": ("has an image-to-video pipeline in diffusers (HunyuanVideo15ImageToVideoPipeline) that vbench "
+                  "does not run: it takes no height or width and picks the size from the image"),
+    "ltx2": "has an image-to-video pipeline in diffusers (LTX2ImageToVideoPipeline) that vbench does not run yet",
+}
+
 #: Published architectures the ``arch`` source can build with random weights, by family.
 ARCH_MODELS: dict[str, str] = {
     "Wan2.1-T2V-1.3B": "wan",
