@@ -69,6 +69,12 @@ def test_stages_and_audio_in_the_record(tmp_path):
     assert {"text_connect", "audio_decode", "vocode", "vae_decode", "denoise"} <= set(stages) <= set(STAGES)
     assert all("within" not in stages[s] for s in ("text_connect", "audio_decode", "vocode"))  # top level
     audio = record["outputs"]["audio"]
+    # the writer's keys are the record contract's: a reader typed by vbench.record finds every one
+    from vbench.record import AudioOutput, Outputs, Steps
+
+    assert set(audio) == set(AudioOutput.__annotations__) and "audio" in Outputs.__annotations__
+    assert set(record["timing"]["steps"]) <= set(Steps.__annotations__)
+    assert record["timing"]["steps"]["marked_by"] == "callback_on_step_end"
     assert audio["shape"][:2] == [1, 2] and audio["sample_rate"] == 16000
     assert audio["seconds"] == pytest.approx(audio["shape"][2] / 16000) and len(audio["hash"]) == 64
     assert record["outputs"]["shape"] == [1, 9, 32, 32, 3]
