@@ -41,8 +41,8 @@ def problems_from(exc: ValidationError, model: type[BaseModel], prefix: str = ""
         if err["type"] == "extra_forbidden":
             allowed = fields_at(model, loc[:-1])
             guess = difflib.get_close_matches(loc[-1], allowed, n=1)
-            hint = f"; did you mean {guess[0]!r}?" if guess else ""
-            msg = f"unknown field{hint} Allowed here: {', '.join(allowed)}"
+            hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+            msg = f"unknown field{hint}; allowed here: {', '.join(allowed)}"
             has_value = False
         elif err["type"] == "missing":
             msg = "required field is missing"

@@ -76,7 +76,7 @@ def test_a_bad_profiles_file_names_the_file_and_the_field(tmp_path):
     text = str(err.value)
     assert f"{path}: profiles.my-card.memory_gib" in text and "greater than 0" in text
     assert "profiles.my-card.match" in text and "not a regular expression" in text
-    assert "profiles.my-card.tflops.fp4" in text and "Allowed here: fp32, tf32, bf16, fp16, fp8, int8" in text
+    assert "profiles.my-card.tflops.fp4" in text and "allowed here: fp32, tf32, bf16, fp16, fp8, int8" in text
     path.write_text("version: 1\nprofiles:\n  My Card:\n    name: x\n    match: [x]\n    memory_gib: 1\n"
                     "    bandwidth_gb_s: 1\n    tdp_w: 1\n")
     with pytest.raises(ScenarioError, match="a profile id is lower-case"):

@@ -32,7 +32,7 @@ CASES = [
         for p, c in zip(["", "a", "b", "c", "d", "e"], "abcdef", strict=True)), ["alias bomb"]),
     ("duplicate key", "model: {family: wan}\nmodel: {family: ltx}\n", ["'model' appears twice", "lines 1 and 2"]),
     ("misspelt key", "model: {family: wan, sorce: tiny}\n", ["model.sorce", "did you mean 'source'",
-                                                                  "Allowed here"]),
+                                                                  "allowed here"]),
     ("misspelt section", GOOD + "optimisations: {precision: bf16}\n", ["optimisations", "optimizations"]),
     ("missing model", "workload: {num_frames: 17}\n", ["model", "required"]),
     ("unknown family", "model: {family: sora}\n", ["model.family", "'sora'", "wan", "mochi"]),
