@@ -374,6 +374,25 @@ class ConditioningImage(TypedDict, total=False):
     seeded_by: str  #: generated: what seeds it
 
 
+class GenericCall(TypedDict):
+    """``generic.call``: the workload fields the pipeline's ``__call__`` has a keyword for."""
+
+    taken: list[str]
+    not_taken: list[str]  #: given to the pipeline not at all: the run did not honour them
+    guidance: Literal["keyword", "guider"] | None  #: how the guidance scale reached it (None: not at all)
+
+
+class GenericPipeline(TypedDict):
+    """``generic``: a pipeline outside the known families (``family: generic``), timed generically."""
+
+    pipeline: str  #: its class
+    denoiser: str  #: the component whose forwards are the steps: "transformer" or "unet"
+    call: GenericCall
+    stages: dict[str, str]  #: stage -> what was wrapped to time it ("encode_prompt", "vae.decode" ...)
+    #: weighted components no stage covers: their time is in the enclosing stage or ``timing.unaccounted``
+    unattributed: list[str]
+
+
 class Record(TypedDict, total=False):
     """One run. ``schema_version``, ``run_id``, ``status`` and ``scenario`` are always there
     (:data:`REQUIRED_KEYS`); a run that did not finish has a ``reason`` and no measurements."""
@@ -400,6 +419,7 @@ class Record(TypedDict, total=False):
     latent: Latent  #: what the denoiser was called with (absent when it never ran)
     experts: Experts  #: a two-expert pipeline only: which expert denoised which steps
     image: ConditioningImage  #: an image-to-video run only: the conditioning image it was given
+    generic: GenericPipeline  #: a pipeline outside the known families only: how it was called and timed
     timing: Timing
     memory: Memory
     energy: Energy

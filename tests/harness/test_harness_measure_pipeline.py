@@ -65,7 +65,7 @@ def test_what_cannot_be_measured_says_why():
     class NotAVideoPipeline:
         scheduler = DDPMScheduler()
 
-    with pytest.raises(UnsupportedError, match="NotAVideoPipeline is not a pipeline vbench benchmarks"):
+    with pytest.raises(UnsupportedError, match="NotAVideoPipeline is not a diffusers pipeline"):
         vbench.measure_pipeline(NotAVideoPipeline(), WORKLOAD)
     pipe = _own_wan_pipeline()
     with pytest.raises(ScenarioError, match="measure.isolation"):

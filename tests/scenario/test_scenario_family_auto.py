@@ -50,11 +50,34 @@ def test_what_cannot_be_read_says_why(tmp_path):
 
     assert "model.family" in problem({"source": "tiny"}) and "sources local and hub" in problem({"source": "tiny"})
     assert "does not exist" in problem({"source": "local", "path": str(tmp_path / "nowhere")})
-    (tmp_path / "model_index.json").write_text(json.dumps({"_class_name": "FluxPipeline"}))
+    (tmp_path / "model_index.json").write_text(json.dumps({"_class_name": "MyVideoModel"}))
     (tmp_path / "transformer").mkdir()
     (tmp_path / "transformer" / "diffusion_pytorch_model.safetensors").write_bytes(b"")
     said = problem({"source": "local", "path": str(tmp_path), "family": "auto"})
-    assert "names the pipeline 'FluxPipeline', which vbench does not benchmark" in said and "WanPipeline (wan)" in said
+    assert "_class_name 'MyVideoModel' is not a diffusers pipeline class" in said and "WanPipeline (wan)" in said
+    assert "model.family" in said and "family 'generic'" in said
+
+
+def test_another_pipeline_class_is_the_generic_family(tmp_path):
+    """A class outside the known families is ``generic``: no frame or size rule of a family applies
+    (the pipeline's own checks do), and the name is what vbench runs generically."""
+    (tmp_path / "model_index.json").write_text(json.dumps({"_class_name": "MotifVideoPipeline"}))
+    (tmp_path / "transformer").mkdir()
+    (tmp_path / "transformer" / "diffusion_pytorch_model.safetensors").write_bytes(b"")
+    odd = {**DOC, "workload": {**DOC["workload"], "num_frames": 6, "height": 40}}
+    scenario = validate_document({**odd, "model": {"source": "local", "path": str(tmp_path)}}, source="s.yaml")
+    assert scenario.model.family == "generic"
+    (run,) = expand(scenario)
+    assert run.workload.num_frames == 6 and run.workload.height == 40
+
+
+@pytest.mark.parametrize("source", ["tiny", "arch"])
+def test_generic_is_not_a_family_vbench_builds(source):
+    with pytest.raises(ScenarioError) as err:
+        validate_document({**DOC, "model": {"family": "generic", "source": source, "name": "Wan2.1-T2V-1.3B"}},
+                          source="s.yaml")
+    said = str(err.value)
+    assert "family: 'generic'" in said and "allowed sources: hub, local, object" in said
 
 
 def test_a_hub_model_offline_and_uncached_asks_for_the_family(monkeypatch):

@@ -156,6 +156,8 @@ def _measure(spec: dict, partial: dict, outputs_dir: str | None, loop: Any = Non
         record["outputs"]["audio"] = runner.last_audio
     if built.image_info is not None:
         record["image"] = built.image_info
+    if built.generic is not None:
+        record["generic"] = built.generic
     if runner.latent_shape is not None:
         record["latent"] = latent_info(spec["model"]["family"], runner.latent_shape, record["model_info"].get("config") or {})
     if video.shape[1] != workload["num_frames"]:
@@ -271,7 +273,7 @@ class CallRunner:
             self.experts = log.summary(int(self.workload["num_inference_steps"]),
                                        getattr(self.built.pipe.config, "boundary_ratio", None))
         # only the newest video is kept (a 480x832x81 float video is ~400 MB); each call keeps its hash
-        self.last_video = to_uint8(out.frames if hasattr(out, "frames") else out[0])
+        self.last_video = to_uint8(_frames(out, self.built.pipe))
         audio = getattr(out, "audio", None)
         if audio is not None:
             self.last_audio = audio_output(audio, getattr(getattr(self.built.pipe, "vocoder", None), "config", None))
@@ -292,6 +294,18 @@ class CallRunner:
         counted["forwards_per_call"] = self.forwards_per_call
         denoise_s = [sum(c["timing"].steps) for c in calls if c["steps_tracked"]]
         return flops_section(counted, denoise_s, torch_device_name(self.device), next(denoiser.parameters()).dtype)
+
+
+def _frames(out: Any, pipe: Any) -> Any:
+    """The video a pipeline call returned: its output's ``frames`` (or the first item of a tuple)."""
+    if hasattr(out, "frames"):
+        return out.frames
+    if isinstance(out, (tuple, list)) and out:
+        return out[0]
+    from vbench.errors import UnsupportedError
+
+    raise UnsupportedError(f"{type(pipe).__name__} returned a {type(out).__name__} with no frames: vbench measures "
+                           "pipelines that make video")
 
 
 def torch_device_name(device) -> str | None:

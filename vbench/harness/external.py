@@ -26,10 +26,15 @@ def measure_pipeline(pipe: Any, workload: Mapping[str, Any] | None = None,
                      optimizations: Mapping[str, Any] | None = None, measure: Mapping[str, Any] | None = None,
                      *, name: str | None = None, limits: Mapping[str, Any] | None = None,
                      out: str | None = None, scenario: str = "python-api") -> dict[str, Any]:
-    """Measure ``pipe`` (a diffusers video pipeline of a family vbench knows) and return the record.
+    """Measure ``pipe`` (a diffusers video pipeline) and return the record.
+
+    A pipeline of a family vbench knows is called as a scenario's run of that family is; any other
+    is ``generic``: called with the workload fields its ``__call__`` takes, its stages timed where it
+    has them (the record's ``generic`` section says what was taken and wrapped).
 
     Args:
-        pipe: e.g. a ``WanPipeline`` built or loaded by the caller, already on its device.
+        pipe: e.g. a ``WanPipeline`` (or a ``SkyReelsV2Pipeline``, timed generically) built or loaded
+            by the caller, already on its device.
         workload: the scenario ``workload`` fields of one run: ``prompt``, ``seed``, ``num_frames``,
             ``height``, ``width``, ``num_inference_steps``, ``guidance_scale``, ``negative_prompt``,
             ``num_videos_per_prompt`` (defaults as in a scenario).
@@ -46,7 +51,8 @@ def measure_pipeline(pipe: Any, workload: Mapping[str, Any] | None = None,
 
     Raises:
         ScenarioError: a setting is invalid (the message names the field and what is allowed).
-        UnsupportedError: ``pipe`` is no pipeline of a family vbench knows.
+        UnsupportedError: ``pipe`` is no diffusers pipeline, has no transformer or unet, or its
+            ``__call__`` takes no ``num_inference_steps`` or ``generator`` (or no image the workload gives).
     """
     from vbench.errors import Problem, ScenarioError
     from vbench.harness.execute import execute_run
@@ -61,6 +67,10 @@ def measure_pipeline(pipe: Any, workload: Mapping[str, Any] | None = None,
         raise ScenarioError(source, [Problem("measure.isolation", "a pipeline object is measured in this process; "
                                                                   "allowed: inline", measure["isolation"], True)])
     built = wrap_pipeline(pipe, name=name)
+    if built.family == "generic":  # another pipeline: it must take the steps and a generator (and an image if given)
+        from vbench.models.generic import check_callable
+
+        check_callable(pipe, image=bool(workload.get("image")))
     label = name or built.info.get("name") or type(pipe).__name__
     document = {
         "name": scenario,

@@ -54,7 +54,7 @@ def _family_classes() -> int:
     from vbench.models.specs import SPECS
     from vbench.models.tiny import TINY
 
-    names = {("diffusers", s.pipeline) for s in SPECS.values()}
+    names = {("diffusers", s.pipeline) for s in SPECS.values() if s.pipeline}
     for parts in TINY.values():
         for component in parts.values():
             names.add((component.library, component.cls))

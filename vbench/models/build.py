@@ -53,7 +53,7 @@ def build_pipeline(model: dict[str, Any], *, device: Any = "cpu", dtype: Any = N
 
     from vbench.models.arch import build_arch, build_tiny
     from vbench.models.pipeline_handle import finish
-    from vbench.models.specs import spec, text_config, text_shape
+    from vbench.models.specs import text_config, text_shape
 
     dtype = as_dtype(dtype)
     device = torch.device(device)
@@ -66,41 +66,58 @@ def build_pipeline(model: dict[str, Any], *, device: Any = "cpu", dtype: Any = N
         pipe, family, extra = build_arch(model, device=device, dtype=dtype, image=image)
     elif source in ("hub", "local"):
         pipe, family, extra = _pretrained(model, device=device, dtype=dtype, quantization=quantization, image=image)
-        tiny_sized = _is_tiny_config(family, dict(getattr(pipe, spec(family).denoiser_attr).config))
+        tiny_sized = _is_tiny_config(family, dict(getattr(pipe, _denoiser_attr(pipe, family)).config))
         if tiny_sized:
             from vbench.models.tiny import adjust
 
             adjust(family, "vae", pipe.vae)
     else:
         raise UnsupportedError(f"unknown model source {source!r}; known: {', '.join(SOURCES)}")
-    s = spec(family)
     text = text_shape(family, text_config(pipe, family), tiny=tiny_sized)
-    has_text = bool(s.text_components) and all(getattr(pipe, c, None) is not None for c in s.text_components)
     return finish(pipe, family=family, source=source, name=model.get("name"),
-                  embeddings="text_encoder" if has_text else "pseudo",
-                  load_s=time.perf_counter() - start, text=text, extra=extra)
+                  embeddings=_embeddings(pipe, family), load_s=time.perf_counter() - start, text=text, extra=extra)
+
+
+def _embeddings(pipe: Any, family: str) -> str:
+    """``"text_encoder"`` when prompts go through the pipeline's own encoders (all of the family's
+    present; always for a generic pipeline, which is given prompts only), else ``"pseudo"``."""
+    from vbench.models.specs import spec
+
+    s = spec(family)
+    has_text = family == "generic" or (
+        bool(s.text_components) and all(getattr(pipe, c, None) is not None for c in s.text_components))
+    return "text_encoder" if has_text else "pseudo"
 
 
 def wrap_pipeline(pipe: Any, *, name: str | None = None) -> Any:
     """A pipeline the caller built (``vbench.measure_pipeline``) as a :class:`BuiltPipeline`: its
-    family from its class, pseudo-embeddings when it holds no text encoders, the tiny text length
-    when its denoiser has vbench's tiny config. Its weights and device are left as they are.
+    family from its class (``generic`` outside the known families), pseudo-embeddings when it holds
+    no text encoders, the tiny text length when its denoiser has vbench's tiny config. Its weights
+    and device are left as they are.
 
     Raises:
-        UnsupportedError: the pipeline is not of a family vbench knows (the message lists them).
+        UnsupportedError: no diffusers pipeline, or one without a transformer or unet.
     """
     from vbench.models.pipeline_handle import finish
     from vbench.models.pretrained import pipeline_family
-    from vbench.models.specs import spec, text_config, text_shape
+    from vbench.models.specs import text_config, text_shape
 
     family = pipeline_family(pipe)
-    s = spec(family)
-    config = dict(getattr(pipe, s.denoiser_attr).config)
+    config = dict(getattr(pipe, _denoiser_attr(pipe, family)).config)
     text = text_shape(family, text_config(pipe, family), tiny=_is_tiny_config(family, config))
-    has_text = bool(s.text_components) and all(getattr(pipe, c, None) is not None for c in s.text_components)
     return finish(pipe, family=family, source="object", name=name or getattr(pipe, "name_or_path", None),
-                  embeddings="text_encoder" if has_text else "pseudo", load_s=0.0, text=text,
+                  embeddings=_embeddings(pipe, family), load_s=0.0, text=text,
                   extra={"built_by": "the caller (vbench.measure_pipeline)"})
+
+
+def _denoiser_attr(pipe: Any, family: str) -> str:
+    """:func:`vbench.models.specs.denoiser_attr`, its error as an :class:`UnsupportedError`."""
+    from vbench.models.specs import denoiser_attr
+
+    try:
+        return denoiser_attr(pipe, family)
+    except ValueError as exc:
+        raise UnsupportedError(str(exc)) from None
 
 
 def _pretrained(model: dict[str, Any], *, device: Any, dtype: Any,
@@ -114,14 +131,20 @@ def _pretrained(model: dict[str, Any], *, device: Any, dtype: Any,
     load = load_hub if model.get("source") == "hub" else load_local
     # with an image the files load into the family's image-to-video class (Wan2.2-TI2V-5B's files are a
     # WanPipeline's and also make a WanImageToVideoPipeline); without one, into the class they name
-    cls = pipeline_class(model["family"], True) if image and model.get("family") else None
+    cls = pipeline_class(model["family"], True) if image and model.get("family") not in (None, "generic") else None
     pipe = load(model, dtype=dtype, quantization=quantization, pipeline_class=cls)
     family = pipeline_family(pipe)
-    if not image and pipeline_class(family, False) != type(pipe).__name__ and family != "svd":
+    if family == "generic":
+        from vbench.models.generic import check_callable
+
+        _denoiser_attr(pipe, family)
+        check_callable(pipe, image=image)
+    elif not image and pipeline_class(family, False) != type(pipe).__name__ and family != "svd":
         raise UnsupportedError(f"{type(pipe).__name__} generates from an image: give workload.image "
                                "('generated' or the path of an image file)")
     if model.get("family") not in (None, family):
-        raise UnsupportedError(f"{type(pipe).__name__} is a {family} pipeline, not {model.get('family')}")
+        what = "not of a family vbench knows (family: generic)" if family == "generic" else f"a {family} pipeline"
+        raise UnsupportedError(f"{type(pipe).__name__} is {what}, not {model.get('family')}")
     from vbench.models.materialize import realign
 
     pipe = pipe.to(device)
@@ -133,6 +156,9 @@ def _is_tiny_config(family: str, config: dict[str, Any]) -> bool:
     """Whether a loaded denoiser has vbench's tiny config (then it gets the tiny text length)."""
     from vbench.models.specs import spec
     from vbench.models.tiny import TINY_I2V, tiny_parts
+
+    if family == "generic":
+        return False
 
     def norm(value: Any) -> Any:
         return list(value) if isinstance(value, (list, tuple)) else value

@@ -33,6 +33,11 @@ def call_kwargs(built: Any, workload: dict[str, Any], *, device: Any) -> dict[st
         workload: the RunSpec's ``workload`` mapping.
         device: the execution device (the generator and the conditioning tensors go there).
     """
+    if built.family == "generic":  # another pipeline: what its __call__ takes (vbench.models.generic)
+        from vbench.models.generic import call_kwargs as generic_kwargs
+
+        return generic_kwargs(built.pipe, workload, generator=generator(workload.get("seed", 0), device),
+                              image=built.image_of(workload))
     s = spec(built.family)
     videos = int(workload.get("num_videos_per_prompt") or 1)
     prompt = str(workload.get("prompt") or "")

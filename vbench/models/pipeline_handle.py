@@ -12,7 +12,8 @@ class BuiltPipeline:
 
     Attributes:
         pipe: the diffusers ``DiffusionPipeline`` (WanPipeline, CogVideoXPipeline, ...).
-        family: wan | cogvideox | ltx | svd | hunyuan | mochi.
+        family: wan | cogvideox | ltx | svd | hunyuan | hunyuan15 | ltx2 | mochi, or generic (any
+            other diffusers pipeline, :mod:`vbench.models.generic`).
         source: tiny | arch | hub | local.
         denoiser_attr: the pipeline attribute holding the denoiser ("transformer" or "unet").
         embeddings: "pseudo" (no text encoder: seeded pseudo-embeddings; for SVD a seeded pseudo
@@ -47,6 +48,8 @@ class BuiltPipeline:
     call_trackers: list[Any] = field(default_factory=list)
     #: the conditioning image of the last workload (``image_of``): what the record's ``image`` says
     image_info: dict[str, Any] | None = None
+    #: a pipeline outside the known families: how it is called and timed (the record's ``generic``)
+    generic: dict[str, Any] | None = None
     _image: tuple[Any, Any] | None = field(default=None, repr=False)
 
     def image_of(self, workload: dict[str, Any]) -> Any:
@@ -83,15 +86,15 @@ def finish(pipe: Any, *, family: str, source: str, name: str | None, embeddings:
            text: dict[str, Any] | None, extra: dict[str, Any] | None = None) -> BuiltPipeline:
     """Wrap a built pipeline: progress bar off, stage methods and info filled in."""
     from vbench.models.materialize import count_parameters
-    from vbench.models.specs import spec
+    from vbench.models.specs import denoiser_attr
 
-    s = spec(family)
+    attr = denoiser_attr(pipe, family)
     pipe.set_progress_bar_config(disable=True)
-    denoiser = getattr(pipe, s.denoiser_attr)
+    denoiser = getattr(pipe, attr)
     info: dict[str, Any] = {
         "name": name,
         "denoiser_params": count_parameters(denoiser),
-        "vae_params": count_parameters(pipe.vae),
+        "vae_params": count_parameters(pipe.vae) if getattr(pipe, "vae", None) is not None else None,
         "config": _plain(dict(denoiser.config)),
         "text": text,
         "dtype": str(denoiser.dtype).removeprefix("torch."),
@@ -102,10 +105,15 @@ def finish(pipe: Any, *, family: str, source: str, name: str | None, embeddings:
         info["image_encoder_params"] = count_parameters(encoder)
     info["text_encoder"] = encoder_info(pipe, family, source, embeddings)
     info.update(extra or {})
+    methods = stage_methods(pipe, family)
+    generic = None
+    if family == "generic":
+        from vbench.models.generic import describe
+
+        generic = describe(pipe, attr, methods)
     return BuiltPipeline(
-        pipe=pipe, family=family, source=source, denoiser_attr=s.denoiser_attr, embeddings=embeddings,
-        load_s=load_s, info=info,
-        stage_methods=stage_methods(pipe, family),
+        pipe=pipe, family=family, source=source, denoiser_attr=attr, embeddings=embeddings,
+        load_s=load_s, info=info, stage_methods=methods, generic=generic,
     )
 
 
@@ -117,14 +125,20 @@ def stage_methods(pipe: Any, family: str) -> dict[str, tuple[Any, str]]:
 
     s = spec(family)
     methods: dict[str, tuple[Any, str]] = {}
-    if s.encode_method:
+    if family == "generic":  # whatever of these the pipeline has (vbench.models.generic)
+        from vbench.models.generic import image_stage, text_stage
+
+        methods.update({name: found for name, found in (("text_encode", text_stage(pipe)),
+                                                        ("image_encode", image_stage(pipe))) if found})
+    if s.encode_method and family != "generic":
         methods["text_encode"] = (pipe, s.encode_method)
-    if s.image_method and getattr(pipe, "image_encoder", None) is not None:
+    if s.image_method and family != "generic" and getattr(pipe, "image_encoder", None) is not None:
         methods["image_encode"] = (pipe, s.image_method)
     if getattr(pipe, "connectors", None) is not None:  # LTX-2's text connectors, run after the encoder
         methods["text_connect"] = (pipe.connectors, "forward")
-    methods["vae_encode"] = (pipe.vae, "encode")
-    methods["vae_decode"] = (pipe.vae, "decode")
+    vae = getattr(pipe, "vae", None)
+    methods["vae_encode"] = (vae, "encode")  # a pipeline without a VAE (generic) has no such stage
+    methods["vae_decode"] = (vae, "decode")
     if getattr(pipe, "audio_vae", None) is not None:  # LTX-2's sound: mel spectrogram, then waveform
         methods["audio_decode"] = (pipe.audio_vae, "decode")
     if getattr(pipe, "vocoder", None) is not None:
@@ -146,7 +160,7 @@ def encoder_info(pipe: Any, family: str, source: str, embeddings: str) -> dict[s
     s = spec(family)
     components = {name: {"class": type(module).__name__, "parameters": count_parameters(module)}
                   for name in s.encoders if (module := getattr(pipe, name, None)) is not None}
-    runs = embeddings == "text_encoder" if s.text_components else bool(components)
+    runs = embeddings == "text_encoder" if s.text_components or family == "generic" else bool(components)
     return {"mode": "full" if runs and source != "tiny" else "pseudo", "components": components}
 
 

@@ -79,12 +79,16 @@ def _cached(name: str, revision: str | None) -> bool:
 
 def _read_config(model: dict[str, Any], sub: str) -> dict[str, Any]:
     """``<sub>/config.json`` of a local directory or a hub model (from the cache when offline)."""
+    return _read_json(model, f"{sub}/config.json")
+
+
+def _read_json(model: dict[str, Any], filename: str) -> dict[str, Any]:
+    """A JSON file of a local directory or a hub model (from the cache when offline)."""
     if model.get("source") == "local":
-        return json.loads((Path(str(model.get("path"))) / sub / "config.json").read_text())
+        return json.loads((Path(str(model.get("path"))) / filename).read_text())
     from huggingface_hub import hf_hub_download
 
-    path = hf_hub_download(model["name"], f"{sub}/config.json", revision=model.get("revision"),
-                           local_files_only=hub_offline())
+    path = hf_hub_download(model["name"], filename, revision=model.get("revision"), local_files_only=hub_offline())
     return json.loads(Path(path).read_text())
 
 
@@ -127,14 +131,23 @@ def _dtype_kwarg(dtype: Any) -> dict[str, Any]:
 
 
 def pipeline_family(pipe: Any) -> str:
-    """The vbench family of a loaded pipeline, from its class name."""
-    from vbench.scenario.families import FAMILIES, family_of_pipeline
+    """The vbench family of a loaded pipeline, from its class name: ``generic`` for any other
+    diffusers pipeline (:mod:`vbench.models.generic`).
+
+    Raises:
+        UnsupportedError: ``pipe`` is no ``diffusers.DiffusionPipeline``.
+    """
+    from diffusers import DiffusionPipeline
+
+    from vbench.scenario.families import GENERIC, family_of_pipeline
 
     family = family_of_pipeline(type(pipe).__name__)
     if family is not None:
         return family
-    known = ", ".join(dict.fromkeys(c for f in FAMILIES.values() for c in (f.pipeline, f.i2v_pipeline) if c))
-    raise UnsupportedError(f"{type(pipe).__name__} is not a pipeline vbench benchmarks (known: {known})")
+    if isinstance(pipe, DiffusionPipeline):
+        return GENERIC
+    raise UnsupportedError(f"{type(pipe).__name__} is not a diffusers pipeline (a DiffusionPipeline): vbench "
+                           "measures those")
 
 
 def config_counts(model: dict[str, Any], family: str) -> dict[str, int]:
@@ -148,8 +161,12 @@ def config_counts(model: dict[str, Any], family: str) -> dict[str, int]:
     local = model.get("source") == "local"
     location = str(model.get("path")) if local else model.get("name")
     counts = {}
-    for key, sub in (("denoiser", spec(family).denoiser_attr), ("vae", "vae")):
+    attr = spec(family).denoiser_attr
+    for key, sub in (("denoiser", attr), ("vae", "vae")):
         try:
+            if key == "denoiser" and family == "generic":  # the one model_index.json lists: transformer, else unet
+                listed = _read_json(model, "model_index.json")
+                sub = next((a for a in ("transformer", "unet") if (listed.get(a) or [None])[0]), attr)
             config = _read_config(model, sub)
         except (*_hub_errors(), json.JSONDecodeError) as exc:
             raise UnsupportedError(

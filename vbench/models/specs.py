@@ -107,6 +107,11 @@ SPECS: dict[str, FamilySpec] = {
     "svd": FamilySpec("svd", "StableVideoDiffusionPipeline", "unet", (), negatives=False,
                       layer_keys=("layers_per_block",), encode_method=None, image_method="_encode_image",
                       encoders=("image_encoder",)),
+    # Any other diffusers pipeline (vbench.models.generic): prompts go through its own encoders, its
+    # __call__'s keywords say which workload fields it takes, its denoiser is `transformer` or `unet`.
+    "generic": FamilySpec("generic", "", "transformer", (), negatives=True, layer_keys=(),
+                          image_method="encode_image",
+                          encoders=("text_encoder", "text_encoder_2", "text_encoder_3", "image_encoder")),
 }
 
 
@@ -122,6 +127,22 @@ def pipeline_class(family: str, image: bool) -> str:
     return name
 
 
+def denoiser_attr(pipe: object, family: str) -> str:
+    """Where ``pipe`` keeps its denoiser: the family's attribute, or for a generic pipeline its
+    ``transformer`` (else ``unet``).
+
+    Raises:
+        ValueError: a generic pipeline with neither (nothing to count steps and FLOPs on).
+    """
+    if family != "generic":
+        return spec(family).denoiser_attr
+    for attr in ("transformer", "unet"):
+        if getattr(pipe, attr, None) is not None:
+            return attr
+    raise ValueError(f"{type(pipe).__name__} has no transformer or unet component: vbench times pipelines "
+                     "with one denoiser it can hook (steps, latent, FLOPs, optimizations)")
+
+
 def spec(family: str) -> FamilySpec:
     """The spec of ``family``; a clear error for an unknown name."""
     try:
@@ -134,7 +155,7 @@ def text_config(pipe: object, family: str) -> dict:
     """The config :func:`text_shape` reads: the denoiser's, plus ``text_width`` where a component's
     config fixes the embedding width (:attr:`FamilySpec.text_dim_of`)."""
     s = spec(family)
-    config = dict(getattr(pipe, s.denoiser_attr).config)
+    config = dict(getattr(pipe, denoiser_attr(pipe, family)).config)
     if s.text_dim_of is not None:
         component, keys = s.text_dim_of
         source = getattr(pipe, component).config

@@ -94,6 +94,9 @@ def _settings(built: Any, mode: str, options: dict, ctx: Any, notes: list[str]
                 raise UnsupportedError(f"cache faster-cache: {key} {list(span)} reaches the first timestep ({first}), "
                                        "where nothing is cached yet to reuse (diffusers' hook fails there); keep its "
                                        f"upper end below {first}")
+        if built.family == "generic" and "tensor_format" not in settings:
+            raise UnsupportedError("cache faster-cache: the latent layout of a pipeline outside the known families is "
+                                   "not known; give cache_options.tensor_format (diffusers' names: BCFHW, BFCHW)")
         settings.setdefault("tensor_format", TENSOR_FORMATS.get(built.family, "BCFHW"))
         why = NO_BATCH_SKIP.get(built.family)
         if why is not None:

@@ -12,7 +12,14 @@ from pydantic import BaseModel, ValidationError
 from vbench.errors import Problem, ScenarioError
 from vbench.errors_format import problems_from
 from vbench.scenario.axes import SWEEPABLE, resolve_axis
-from vbench.scenario.families import ARCH_MODELS, ARCH_SPATIAL_MULTIPLE, FAMILIES, I2V_NOT_RUN, arch_tasks
+from vbench.scenario.families import (
+    ARCH_MODELS,
+    ARCH_SPATIAL_MULTIPLE,
+    FAMILIES,
+    I2V_NOT_RUN,
+    arch_tasks,
+    family_rules,
+)
 from vbench.scenario.ids import config_identity, run_identity
 from vbench.scenario.runspec import RunSpec
 from vbench.scenario.schema import (
@@ -194,7 +201,7 @@ def _resolve(scenario: Scenario, combos: list[Assignment], axes) -> tuple[list[t
 
 
 def _family_rules(model: ModelSpec, workload: WorkloadSettings, combo: Assignment) -> list[Problem]:
-    family = FAMILIES[model.family]
+    family = family_rules(model.family)
     rule, multiple = family.frame_rule(model.source), family.spatial(model.source)
     if model.source == "arch":
         multiple = ARCH_SPATIAL_MULTIPLE.get(model.name or "", multiple)
@@ -227,7 +234,7 @@ def _family_rules(model: ModelSpec, workload: WorkloadSettings, combo: Assignmen
 def _image_rules(model: ModelSpec, workload: WorkloadSettings) -> list[Problem]:
     """An image needs a family (and an ``arch`` architecture) that generates from one; an
     image-to-video architecture needs an image."""
-    family = FAMILIES[model.family]
+    family = family_rules(model.family)
     if workload.image is not None and family.i2v_pipeline is None:
         with_image = ", ".join(k for k, f in FAMILIES.items() if f.i2v_pipeline)
         why = I2V_NOT_RUN.get(model.family, "has no image-to-video pipeline in diffusers")

@@ -70,6 +70,22 @@ FAMILIES: dict[str, Family] = {
     "mochi": Family("mochi", "MochiPipeline", FrameRule(6), 16, min_steps=2),
 }
 
+#: The family of a diffusers pipeline outside the known ones (``local``/``hub`` files whose
+#: model_index.json names another class, or a pipeline object given to ``vbench.measure_pipeline``):
+#: its own ``__call__`` checks frames, sizes and images, and its stages are timed generically.
+GENERIC = "generic"
+#: Scenario rules of :data:`GENERIC`: none beyond one frame and one step (the pipeline's own checks
+#: apply, and a size it rejects is a failed run with its message).
+GENERIC_RULES = Family(GENERIC, "", FrameRule(1), 1, i2v_pipeline="the pipeline's own")
+#: The sources a :data:`GENERIC` pipeline comes from: vbench builds only the known families itself.
+GENERIC_SOURCES = ("hub", "local", "object")
+
+
+def family_rules(name: str) -> Family:
+    """The rules of a known family, or :data:`GENERIC_RULES`."""
+    return FAMILIES.get(name, GENERIC_RULES)
+
+
 #: Families whose diffusers image-to-video pipeline vbench does not run yet, and why.
 I2V_NOT_RUN: dict[str, str] = {
     "hunyuan15": ("has an image-to-video pipeline in diffusers (HunyuanVideo15ImageToVideoPipeline) that vbench "

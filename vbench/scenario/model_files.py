@@ -73,7 +73,7 @@ def family_from_model_index(model: dict[str, Any]) -> tuple[str | None, str | No
     (a few hundred bytes)."""
     import json
 
-    from vbench.scenario.families import FAMILIES, family_of_pipeline
+    from vbench.scenario.families import FAMILIES, GENERIC, family_of_pipeline
 
     source = model.get("source")
     if source == "local":
@@ -97,11 +97,14 @@ def family_from_model_index(model: dict[str, Any]) -> tuple[str | None, str | No
     except (OSError, ValueError, AttributeError) as exc:
         return None, f"{index}: not a readable model_index.json ({exc})"
     family = family_of_pipeline(name)
-    if family is None:
-        known = ", ".join(f"{cls} ({key})" for key, f in FAMILIES.items()
-                          for cls in dict.fromkeys((f.pipeline, f.i2v_pipeline)) if cls)
-        return None, f"{index} names the pipeline {name!r}, which vbench does not benchmark; known: {known}"
-    return family, None
+    if family is not None:
+        return family, None
+    if isinstance(name, str) and name.endswith("Pipeline"):  # another diffusers pipeline: timed generically
+        return GENERIC, None
+    known = ", ".join(f"{cls} ({key})" for key, f in FAMILIES.items()
+                      for cls in dict.fromkeys((f.pipeline, f.i2v_pipeline)) if cls)
+    return None, (f"{index}: _class_name {name!r} is not a diffusers pipeline class (a name ending in 'Pipeline'); "
+                  f"the known families' pipelines: {known}; any other pipeline is family '{GENERIC}'")
 
 
 def _hub_index(name: str, revision: str) -> str:

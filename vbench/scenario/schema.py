@@ -16,9 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from vbench.record import BY_NAME, QUALITY, SCORERS
 from vbench.scenario.caches import MODES as CACHE_MODES
 from vbench.scenario.caches import check_options as check_cache_options
-from vbench.scenario.families import ARCH_MODELS, FAMILIES, SOURCES
+from vbench.scenario.families import ARCH_MODELS, FAMILIES, GENERIC, GENERIC_SOURCES, SOURCES
 
-FamilyName = Literal["wan", "cogvideox", "ltx", "svd", "hunyuan", "hunyuan15", "ltx2", "mochi"]
+#: the known families, and ``generic``: any other diffusers pipeline (from local or hub files, or an object)
+FamilyName = Literal["wan", "cogvideox", "ltx", "svd", "hunyuan", "hunyuan15", "ltx2", "mochi", "generic"]
 SourceName = Literal["tiny", "arch", "hub", "local", "object"]
 Precision = Literal["fp32", "fp16", "bf16", "int8-weight-only", "int8-dynamic", "fp8", "fp8-dynamic", "nf4", "dynamic"]
 FloatPrecision = Literal["fp32", "fp16", "bf16"]
@@ -83,6 +84,10 @@ class ModelSpec(Section):
 
     @model_validator(mode="after")
     def _source_fields(self) -> ModelSpec:
+        if self.family == GENERIC and self.source not in GENERIC_SOURCES:
+            raise ValueError(f"family: '{GENERIC}' is a pipeline vbench does not build itself; allowed sources: "
+                             f"{', '.join(GENERIC_SOURCES)} (source {self.source!r} builds one of "
+                             f"{', '.join(FAMILIES)})")
         if self.source == "arch":
             names = sorted(n for n, fam in ARCH_MODELS.items() if fam == self.family)
             if self.name not in names:
@@ -355,4 +360,4 @@ class Scenario(Section):
         return self
 
 
-assert set(FAMILIES) == set(FamilyName.__args__) and set(SOURCES) == set(SourceName.__args__)
+assert set(FAMILIES) | {GENERIC} == set(FamilyName.__args__) and set(SOURCES) == set(SourceName.__args__)
