@@ -9,10 +9,12 @@ from rich.table import Table
 
 from vbench.cli.console import console as make_console
 from vbench.scenario import ARCH_MODELS, FAMILIES, SOURCES, Optimizations
+from vbench.scenario.families import GENERIC, TINY_NAMES
 from vbench.scenario.schema import METRIC_NAMES
 
 _SOURCES = {
-    "tiny": "built-in small config, seeded random weights; seconds on a CPU",
+    "tiny": ("built-in small config, seeded random weights; seconds on a CPU; with name: a tiny stand-in of a "
+             "published architecture's shape (" + ", ".join(TINY_NAMES) + ")"),
     "arch": ("full-size published architecture and text encoders, random weights, no download: true speed and "
              "memory; with text_encoder: pseudo the encoders are left out (no text-encode time or encoder memory)"),
     "hub": "from_pretrained(name, revision=…) with the real text encoders",
@@ -41,6 +43,8 @@ def handle(args) -> int:
         for f in FAMILIES.values():
             t.add_row(f.name, f.pipeline, f.frames.describe(), f.frame_rule("arch").describe(),
                       f"{f.spatial('tiny')} / {f.spatial('arch')}")
+        t.add_row(GENERIC, "any other diffusers pipeline (hub, local, object)", "the pipeline's own checks",
+                  "the pipeline's own checks", "—")
         console.print(t)
     if show("sources"):
         t = Table(title="sources")

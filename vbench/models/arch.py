@@ -125,7 +125,8 @@ def build_tiny(model: dict[str, Any], *, device: Any, dtype: Any,
     from vbench.models.tiny import build_components
 
     family = model["family"]
-    parts = build_components(family, int(model.get("weights_seed") or 0), model.get("num_layers"), image=image)
+    parts = build_components(family, int(model.get("weights_seed") or 0), model.get("num_layers"), image=image,
+                             name=model.get("name"))
     for obj in parts.values():
         if hasattr(obj, "parameters"):
             place(obj, device=device, dtype=dtype)

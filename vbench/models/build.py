@@ -156,6 +156,7 @@ def _is_tiny_config(family: str, config: dict[str, Any]) -> bool:
     """Whether a loaded denoiser has vbench's tiny config (then it gets the tiny text length)."""
     from vbench.models.specs import spec
     from vbench.models.tiny import TINY_I2V, tiny_parts
+    from vbench.scenario.families import TINY_NAMES
 
     if family == "generic":
         return False
@@ -164,8 +165,10 @@ def _is_tiny_config(family: str, config: dict[str, Any]) -> bool:
         return list(value) if isinstance(value, (list, tuple)) else value
 
     skip = set(spec(family).layer_keys)
-    for image in (False, True) if family in TINY_I2V else (False,):  # the text- or image-to-video tiny
-        wanted = tiny_parts(family, image)[spec(family).denoiser_attr].kwargs
+    variants = [(False, None), *([(True, None)] if family in TINY_I2V else []),
+                *((False, n) for n, f in TINY_NAMES.items() if f == family)]
+    for image, name in variants:  # the text- or image-to-video tiny, and the tiny stand-ins
+        wanted = tiny_parts(family, image, name)[spec(family).denoiser_attr].kwargs
         if all(norm(config.get(k)) == norm(v) for k, v in wanted.items() if k not in skip):
             return True
     return False
@@ -231,13 +234,15 @@ def _component_data(model: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     if source == "arch":
         return arch_components(model.get("name"), model.get("num_layers"), model.get("text_encoder"))
     if source == "tiny":
-        from vbench.models.components import cut_layers
-        from vbench.models.tiny import TINY
+        from vbench.models.components import Component, cut_layers
+        from vbench.models.tiny import tiny_parts
 
         family = model["family"]
-        parts = dict(TINY[family])
+        parts = tiny_parts(family, name=model.get("name"))
         attr = spec(family).denoiser_attr
-        parts[attr] = cut_layers(parts[attr], spec(family).layer_keys, model.get("num_layers"))
+        for key in (attr, f"{attr}_2"):
+            if isinstance(parts.get(key), Component):
+                parts[key] = cut_layers(parts[key], spec(family).layer_keys, model.get("num_layers"))
         return family, parts
     if source in ("hub", "local"):
         raise UnsupportedError(f"source {source!r} has no component data; its counts come from its config files")

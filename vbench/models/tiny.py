@@ -178,9 +178,44 @@ TINY_I2V: dict[str, dict[str, Component]] = {
 }
 
 
-def tiny_parts(family: str, image: bool = False) -> dict[str, Component]:
-    """The tiny components of ``family`` as data; with ``image`` its image-to-video ones."""
-    parts = dict(TINY[family])
+#: The UniPC flow-matching scheduler of diffusers' Wan2.2 tests (the published Wan2.2 models use UniPC)
+_WAN22_SCHEDULER = Component(D, "UniPCMultistepScheduler", dict(
+    prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=3.0))
+
+#: Tiny stand-ins of published architectures (``source: tiny`` with ``name``; the names are
+#: :data:`vbench.scenario.families.TINY_NAMES`): what replaces or joins the family's tiny parts --
+#: components, and pipeline settings as plain values. Sizes from diffusers' tests/pipelines/wan/test_wan_22.py.
+TINY_NAMED: dict[str, dict[str, Any]] = {
+    # two experts of the tiny Wan transformer's size; the high-noise one while t >= 0.875 x 1000
+    "Wan2.2-T2V-A14B": {
+        "transformer_2": TINY["wan"]["transformer"],
+        "scheduler": _WAN22_SCHEDULER,
+        "boundary_ratio": 0.875,
+    },
+    # the Wan2.2 VAE's shape: 48 latent channels, 2x2 pixel patches (16x spatial, 4x temporal), residual
+    # blocks; the transformer takes 48 channels; a timestep per latent token (expand_timesteps); an image
+    # is conditioned on through the VAE alone (no image encoder)
+    "Wan2.2-TI2V-5B": {
+        "transformer": TINY["wan"]["transformer"].with_kwargs(in_channels=48, out_channels=48),
+        "vae": Component(D, "AutoencoderKLWan", dict(
+            base_dim=3, z_dim=48, in_channels=12, out_channels=12, is_residual=True, patch_size=2,
+            latents_mean=[0.0] * 48, latents_std=[1.0] * 48, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+            scale_factor_spatial=16, scale_factor_temporal=4, temperal_downsample=[False, True, True])),
+        "scheduler": _WAN22_SCHEDULER,
+        "expand_timesteps": True,
+    },
+}
+
+
+def tiny_parts(family: str, image: bool = False, name: str | None = None) -> dict[str, Any]:
+    """The tiny components of ``family`` as data (with ``name`` a stand-in's, :data:`TINY_NAMED`, whose
+    pipeline settings are plain values); with ``image`` its image-to-video ones."""
+    parts: dict[str, Any] = dict(TINY[family])
+    if name is not None:
+        if name not in TINY_NAMED:
+            raise UnsupportedError(f"no tiny stand-in named {name!r}; known: {', '.join(TINY_NAMED)}")
+        parts.update(TINY_NAMED[name])
+        return parts  # a stand-in takes an image as its architecture does (Wan2.2-TI2V-5B: through its VAE)
     if image:
         if family not in TINY_I2V:
             raise UnsupportedError(f"family {family!r} has no image-to-video pipeline; its runs take no workload.image")
@@ -200,8 +235,8 @@ def adjust(family: str, name: str, obj: Any) -> None:
 
 
 def build_components(family: str, weights_seed: int, num_layers: int | None = None,
-                     image: bool = False) -> dict[str, Any]:
-    """Instantiate the tiny components of ``family`` in float32 on the CPU.
+                     image: bool = False, name: str | None = None) -> dict[str, Any]:
+    """Instantiate the tiny components of ``family`` (or of the stand-in ``name``) in float32 on the CPU.
 
     Each model component is built right after ``torch.manual_seed(weights_seed + i)`` (inside a
     forked RNG, so the caller's random state is untouched): bit-identical across processes.
@@ -211,14 +246,19 @@ def build_components(family: str, weights_seed: int, num_layers: int | None = No
     from vbench.models.components import cut_layers, make
     from vbench.models.specs import spec
 
-    parts = tiny_parts(family, image)
+    parts = tiny_parts(family, image, name)
     denoiser_attr = spec(family).denoiser_attr
-    parts[denoiser_attr] = cut_layers(parts[denoiser_attr], spec(family).layer_keys, num_layers)
+    for attr in (denoiser_attr, f"{denoiser_attr}_2"):  # a second expert is cut the same
+        if isinstance(parts.get(attr), Component):
+            parts[attr] = cut_layers(parts[attr], spec(family).layer_keys, num_layers)
     built: dict[str, Any] = {}
     with torch.random.fork_rng(devices=[]):
-        for index, (name, component) in enumerate(parts.items()):
+        for index, (key, component) in enumerate(parts.items()):
+            if not isinstance(component, Component):  # a pipeline setting (boundary_ratio, expand_timesteps)
+                built[key] = component
+                continue
             torch.manual_seed(int(weights_seed) + index)
             obj = make(component)
-            adjust(family, name, obj)
-            built[name] = obj
+            adjust(family, key, obj)
+            built[key] = obj
     return built

@@ -17,6 +17,7 @@ from vbench.scenario.families import (
     ARCH_SPATIAL_MULTIPLE,
     FAMILIES,
     I2V_NOT_RUN,
+    TINY_NAMES,
     arch_tasks,
     family_rules,
 )
@@ -203,7 +204,7 @@ def _resolve(scenario: Scenario, combos: list[Assignment], axes) -> tuple[list[t
 def _family_rules(model: ModelSpec, workload: WorkloadSettings, combo: Assignment) -> list[Problem]:
     family = family_rules(model.family)
     rule, multiple = family.frame_rule(model.source), family.spatial(model.source)
-    if model.source == "arch":
+    if model.source in ("arch", "tiny"):  # a published architecture or its tiny stand-in
         multiple = ARCH_SPATIAL_MULTIPLE.get(model.name or "", multiple)
 
     def origin(field: str) -> str:
@@ -240,11 +241,14 @@ def _image_rules(model: ModelSpec, workload: WorkloadSettings) -> list[Problem]:
         why = I2V_NOT_RUN.get(model.family, "has no image-to-video pipeline in diffusers")
         return [Problem("workload.image", f"family {model.family!r} {why}; "
                                           f"allowed: no image, or a family that takes one ({with_image})")]
-    if model.source != "arch":
+    if model.source != "arch" and not (model.source == "tiny" and model.name):
         return []
     tasks = arch_tasks(model.name)
     if workload.image is not None and "i2v" not in tasks:
-        takes = ", ".join(n for n, fam in ARCH_MODELS.items() if fam == model.family and "i2v" in arch_tasks(n))
+        named = TINY_NAMES if model.source == "tiny" else ARCH_MODELS
+        takes = ", ".join(n for n, fam in named.items() if fam == model.family and "i2v" in arch_tasks(n))
+        if model.source == "tiny":
+            takes = f"{takes}; or no name: the family's tiny image-to-video model" if takes else "no name"
         return [Problem("workload.image", f"{model.name} generates from text only; allowed: no image, or an "
                                           f"image-to-video architecture of {model.family} ({takes or 'none'})")]
     if workload.image is None and "t2v" not in tasks:

@@ -110,6 +110,15 @@ ARCH_MODELS: dict[str, str] = {
     "SVD-XT": "svd",
 }
 
+#: Tiny stand-ins of published architectures (``source: tiny`` with ``name``): the family's tiny
+#: model in the architecture's shape (two experts and a boundary ratio; a 48-channel 16x VAE with a
+#: timestep per token), diffusers' own test sizes, by family. Their scenario rules are the
+#: architecture's (:data:`ARCH_SPATIAL_MULTIPLE`, :data:`ARCH_TASKS`).
+TINY_NAMES: dict[str, str] = {
+    "Wan2.2-T2V-A14B": "wan",
+    "Wan2.2-TI2V-5B": "wan",
+}
+
 #: Published architectures whose spatial multiple differs from their family's (``arch``):
 #: Wan2.2-TI2V-5B's VAE compresses 16x and its transformer patches 2x2, so sizes are multiples of 32.
 ARCH_SPATIAL_MULTIPLE: dict[str, int] = {"Wan2.2-TI2V-5B": 32}

@@ -42,7 +42,8 @@ class RunSpec(BaseModel):
 
     def label(self) -> str:
         """A readable id such as ``wan-tiny-bf16-steps4`` (not unique across prompts and seeds)."""
-        parts = [self.model.family, self.model.name or self.model.source]
+        name = self.model.name
+        parts = [self.model.family, f"{name}-tiny" if name and self.model.source == "tiny" else name or self.model.source]
         for path, value in self.axes.items():
             field = path.rsplit(".", 1)[-1]
             if field in ("family", "source", "name"):

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from vbench.record import BY_NAME, QUALITY, SCORERS
 from vbench.scenario.caches import MODES as CACHE_MODES
 from vbench.scenario.caches import check_options as check_cache_options
-from vbench.scenario.families import ARCH_MODELS, FAMILIES, GENERIC, GENERIC_SOURCES, SOURCES
+from vbench.scenario.families import ARCH_MODELS, FAMILIES, GENERIC, GENERIC_SOURCES, SOURCES, TINY_NAMES
 
 #: the known families, and ``generic``: any other diffusers pipeline (from local or hub files, or an object)
 FamilyName = Literal["wan", "cogvideox", "ltx", "svd", "hunyuan", "hunyuan15", "ltx2", "mochi", "generic"]
@@ -65,7 +65,8 @@ class ModelSpec(Section):
 
     family: FamilyName
     source: SourceName = "tiny"
-    name: str | None = None  #: arch: a published model name; hub: the hub id
+    #: arch: a published model name; tiny: none, or a tiny stand-in of one (``TINY_NAMES``); hub: the hub id
+    name: str | None = None
     revision: str | None = None  #: hub: a pinned commit or tag
     path: str | None = None  #: local: a ``save_pretrained`` directory
     weights_seed: int = Field(0, ge=0, lt=2**63)  #: tiny/arch: seed of the random weights
@@ -93,6 +94,10 @@ class ModelSpec(Section):
             if self.name not in names:
                 raise ValueError(f"name: source 'arch' of family '{self.family}' needs a published "
                                  f"architecture name; allowed: {', '.join(names)}")
+        if self.source == "tiny" and self.name is not None and TINY_NAMES.get(self.name) != self.family:
+            names = sorted(n for n, fam in TINY_NAMES.items() if fam == self.family)
+            raise ValueError(f"name: source 'tiny' of family '{self.family}' takes no name (the family's tiny model) "
+                             f"or a tiny stand-in of a published architecture; allowed: {', '.join(names) or 'none'}")
         if self.source == "hub":
             if not self.name:
                 raise ValueError("name: source 'hub' needs the hub id, e.g. Wan-AI/Wan2.1-T2V-1.3B-Diffusers")
