@@ -23,6 +23,9 @@ def register(sub) -> None:
     add_run_options(p.add_argument)
     p.add_argument("--dry-run", action="store_true", help="print the expanded runs as a table; run nothing")
     p.add_argument("--session", default=None, help="name of this results session (default: a UTC timestamp)")
+    p.add_argument("--shard", default=None, metavar="I/N",
+                   help="run shard I of N only: the runs whose run_id falls in it, with the references they are "
+                        "scored against (stable on every machine; `vbench results merge` joins the shards)")
     p.add_argument("--strict", action="store_true", help=STRICT_HELP)
     p.add_argument("--report", default=None, metavar="HTML",
                    help="also write an HTML report of this session (with --resume: of every session of the scenario)")
@@ -43,6 +46,16 @@ def handle(args) -> int:
     overrides = overrides_from(args.set, args.device)
     check_destination(args.results, args.session)
     plans = [(path, *plan(path, overrides)) for path in args.scenarios]  # validate all before running any
+    if args.shard is not None:
+        from vbench.scenario.shard import parse_shard, select_shard
+
+        index, count = parse_shard(args.shard)
+        plans = [(path, scenario, select_shard(runs, index, count)) for path, scenario, runs in plans]
+        if args.find_max:
+            from vbench.errors import Problem, ScenarioError
+
+            raise ScenarioError("--shard", [Problem("", "--find-max bisects one configuration on one machine; "
+                                                        "allowed: --shard without --find-max", args.shard, True)])
     if args.find_max and not (args.budget_gb and args.budget_gb > 0):
         from vbench.errors import Problem, ScenarioError
 
@@ -65,7 +78,11 @@ def handle(args) -> int:
     strict_failures = []
     written = []
     for path, scenario, runs in plans:
-        console.print(f"[bold]{path}[/]: {len(runs)} runs → {out / scenario.name}")
+        if not runs:  # a shard can hold none of a small scenario's runs
+            console.print(f"[bold]{path}[/]: no runs in shard {args.shard}", highlight=False)
+            continue
+        shard = f" (shard {args.shard})" if args.shard else ""
+        console.print(f"[bold]{path}[/]: {len(runs)} runs{shard} → {out / scenario.name}", highlight=False)
         scores = scenario.metrics and not args.no_quality
         overlap = _overlap_scorer(out / scenario.name, scenario, runs, args.device) if scores else None
         try:
