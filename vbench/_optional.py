@@ -17,6 +17,7 @@ KNOWN = {
     "sageattention": ("sageattention", None),
     "xformers": ("xformers", None),
     "cv2": ("opencv-python-headless", None),
+    "ray": ("ray", "ray"),
 }
 
 

@@ -23,6 +23,14 @@ def register(sub) -> None:
     add_run_options(p.add_argument)
     p.add_argument("--dry-run", action="store_true", help="print the expanded runs as a table; run nothing")
     p.add_argument("--session", default=None, help="name of this results session (default: a UTC timestamp)")
+    p.add_argument("--executor", choices=("local", "ray"), default="local",
+                   help="local: workers on this machine (measure.isolation); ray: each run a Ray task in a fresh "
+                        "worker process on a Ray cluster (pip install 'vbench[ray]')")
+    p.add_argument("--address", default=None, metavar="ADDRESS",
+                   help="with --executor ray: the cluster (auto, ray://host:10001 ...; default: a local Ray instance "
+                        "started for the sweep, or the one already running)")
+    p.add_argument("--accelerator-type", default=None, metavar="KIND",
+                   help="with --executor ray: run on nodes of this GPU kind (Ray's accelerator_type, e.g. H100)")
     p.add_argument("--shard", default=None, metavar="I/N",
                    help="run shard I of N only: the runs whose run_id falls in it, with the references they are "
                         "scored against (stable on every machine; `vbench results merge` joins the shards)")
@@ -46,6 +54,11 @@ def handle(args) -> int:
     overrides = overrides_from(args.set, args.device)
     check_destination(args.results, args.session)
     plans = [(path, *plan(path, overrides)) for path in args.scenarios]  # validate all before running any
+    if args.executor != "ray" and (args.address or args.accelerator_type):
+        from vbench.errors import Problem, ScenarioError
+
+        given = "--address" if args.address else "--accelerator-type"
+        raise ScenarioError(given, [Problem("", "applies to --executor ray only; allowed: add --executor ray")])
     if args.shard is not None:
         from vbench.scenario.shard import parse_shard, select_shard
 
@@ -84,10 +97,13 @@ def handle(args) -> int:
         shard = f" (shard {args.shard})" if args.shard else ""
         console.print(f"[bold]{path}[/]: {len(runs)} runs{shard} → {out / scenario.name}", highlight=False)
         scores = scenario.metrics and not args.no_quality
-        overlap = _overlap_scorer(out / scenario.name, scenario, runs, args.device) if scores else None
+        # a Ray sweep runs elsewhere: scoring waits for its records rather than overlapping its runs
+        local = args.executor == "local"
+        overlap = _overlap_scorer(out / scenario.name, scenario, runs, args.device) if scores and local else None
         try:
             result = run_sweep(runs, out_dir=out, session=args.session, resume=args.resume, console=console,
-                               gate=overlap)
+                               gate=overlap, executor=args.executor, address=args.address,
+                               accelerator_type=args.accelerator_type)
         except SweepInterrupted as stop:
             if overlap is not None:
                 overlap.stop()

@@ -39,7 +39,9 @@ class SweepInterrupted(KeyboardInterrupt):
 
 
 def run_sweep(runs: list[RunSpec], *, out_dir: str | Path = "results", session: str | None = None,
-              resume: bool = False, console: Any = None, hook: str | None = None, gate: Any = None) -> SweepResult:
+              resume: bool = False, console: Any = None, hook: str | None = None, gate: Any = None,
+              executor: str = "local", address: str | None = None,
+              accelerator_type: str | None = None) -> SweepResult:
     """Run every RunSpec and append its record to ``<out_dir>/<scenario>/<session>.jsonl``.
 
     Runs go to workers as ``measure.isolation`` says (all runs of one sweep share it). A killed
@@ -55,6 +57,11 @@ def run_sweep(runs: list[RunSpec], *, out_dir: str | Path = "results", session: 
             as it is stored (``gate.add``) -- the sweep's scorer
             (:class:`~vbench.scoring.overlap.OverlapScorer`); workers wait for ``gate.pause()``
             before a run's clocks start. Ignored with ``inline`` isolation, where runs share this process.
+
+        executor: ``local`` (workers on this machine, as ``measure.isolation`` says) or ``ray``: each
+            run a Ray task in a fresh worker process on the cluster at ``address`` (a local Ray
+            instance when None), asking for ``accelerator_type`` when given
+            (:mod:`~vbench.harness.ray_executor`); records come back in the order runs finish.
 
     Raises:
         SweepInterrupted: on Ctrl-C, after the worker is stopped; every finished record is stored.
@@ -79,8 +86,15 @@ def run_sweep(runs: list[RunSpec], *, out_dir: str | Path = "results", session: 
     options = {"session": session, "outputs_dir": str(outputs_dir(out_dir, scenario)), "hook": hook}
     mode = runs[0].measure.isolation
     view = ProgressView(console, len(todo), refresh=mode != "inline")
-    gate = gate if mode != "inline" else None
-    records = _records(todo, mode, options, view, gate)
+    gate = gate if mode != "inline" and executor == "local" else None
+    if executor == "ray":
+        from vbench.harness.ray_executor import run_on_ray
+
+        starts = iter(range(1, len(todo) + 1))
+        records = run_on_ray(todo, options, address=address, accelerator_type=accelerator_type,
+                             on_start=lambda spec: view.begin(next(starts), spec.get("label") or spec["run_id"]))
+    else:
+        records = _records(todo, mode, options, view, gate)
     before = len(read_records(path).records) if path.exists() else 0  # an existing session is appended to
     try:
         with RecordWriter(path) as writer, view:
